@@ -1,0 +1,192 @@
+// Package httpapi sends requests to a vendor API the way both receivers need: a shared per-tenant
+// rate limit, retries of 429, 5xx and network errors with capped exponential backoff and
+// Retry-After, a response-size cap, and errors that never carry a secret.
+package httpapi // import "github.com/secaudit/otelcol-audit/internal/httpapi"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+	"github.com/jonboulle/clockwork"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.uber.org/zap"
+	"golang.org/x/time/rate"
+)
+
+// DefaultMaxResponseBytes caps a response body: far above a full page of either API (a 500-event
+// CyberArk page is about 1 MiB), low enough that a misbehaving server cannot exhaust memory.
+const DefaultMaxResponseBytes = 32 << 20
+
+// MaxRetryAfter caps how long a Retry-After header may hold a request back.
+const MaxRetryAfter = 5 * time.Minute
+
+// Observer is told about every attempt, for the receivers' telemetry. outcome is "success",
+// "retried", or "failed"; status is the HTTP status, 0 for a network error.
+type Observer interface {
+	Request(ctx context.Context, op string, status int, outcome string)
+}
+
+// Settings configure a Client.
+type Settings struct {
+	HTTP             *http.Client
+	Retry            configretry.BackOffConfig
+	Limiter          *rate.Limiter // nil: no client-side limit
+	MaxResponseBytes int64         // 0: DefaultMaxResponseBytes
+	Secrets          []string      // scrubbed from every error text
+	Observer         Observer      // may be nil
+	Logger           *zap.Logger
+	Clock            clockwork.Clock // nil: the real clock
+}
+
+// Client sends requests with retries. It is safe for concurrent use.
+type Client struct {
+	s Settings
+}
+
+// New returns a Client.
+func New(s Settings) *Client {
+	if s.MaxResponseBytes <= 0 {
+		s.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if s.Clock == nil {
+		s.Clock = clockwork.NewRealClock()
+	}
+	if s.Logger == nil {
+		s.Logger = zap.NewNop()
+	}
+	return &Client{s: s}
+}
+
+// Response is a successful (2xx) response, its body read in full.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Do sends the request that newReq builds, building it anew for each attempt so that bodies and
+// per-request signatures are fresh. op names the call in errors, logs and metrics. A 2xx
+// response is returned; any other status is a *StatusError after the retries allowed.
+func (c *Client) Do(ctx context.Context, op string, newReq func(context.Context) (*http.Request, error)) (*Response, error) {
+	bo := c.backoff()
+	start := c.s.Clock.Now()
+	for attempt := 1; ; attempt++ {
+		resp, wait, err := c.attempt(ctx, op, newReq)
+		if err == nil {
+			c.observe(ctx, op, resp.Status, "success")
+			return resp, nil
+		}
+		if !c.s.Retry.Enabled || !Retryable(err) || ctx.Err() != nil {
+			c.observe(ctx, op, statusOf(err), "failed")
+			return nil, err
+		}
+		next := bo.NextBackOff()
+		if wait > next {
+			next = wait
+		}
+		elapsed := c.s.Clock.Since(start)
+		if max := c.s.Retry.MaxElapsedTime; max > 0 && elapsed+next > max {
+			c.observe(ctx, op, statusOf(err), "failed")
+			return nil, fmt.Errorf("%w (gave up after %d attempts in %s)", err, attempt, elapsed.Round(time.Millisecond))
+		}
+		c.observe(ctx, op, statusOf(err), "retried")
+		c.s.Logger.Debug("Retrying vendor API call", zap.String("call", op), zap.Int("attempt", attempt),
+			zap.Duration("wait", next), zap.String("error", err.Error()))
+		if err := Sleep(ctx, c.s.Clock, next); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (c *Client) backoff() *backoff.ExponentialBackOff {
+	bo := backoff.NewExponentialBackOff()
+	bo.InitialInterval = c.s.Retry.InitialInterval
+	bo.RandomizationFactor = c.s.Retry.RandomizationFactor
+	bo.Multiplier = c.s.Retry.Multiplier
+	bo.MaxInterval = c.s.Retry.MaxInterval
+	bo.Reset()
+	return bo
+}
+
+// attempt sends one request. wait is how long a Retry-After header asked to wait.
+func (c *Client) attempt(ctx context.Context, op string, newReq func(context.Context) (*http.Request, error)) (*Response, time.Duration, error) {
+	if c.s.Limiter != nil {
+		if err := c.s.Limiter.Wait(ctx); err != nil {
+			return nil, 0, fmt.Errorf("%s: waiting for the rate limit: %w", op, err)
+		}
+	}
+	req, err := newReq(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: building request: %w", op, err)
+	}
+	resp, err := c.s.HTTP.Do(req)
+	if err != nil {
+		return nil, 0, &NetworkError{Op: op, Err: errors.New(c.scrub(err.Error()))}
+	}
+	defer resp.Body.Close()
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, c.s.MaxResponseBytes+1))
+	if int64(len(body)) > c.s.MaxResponseBytes {
+		return nil, 0, fmt.Errorf("%s: response body is larger than %d bytes; the API returned more than one page can hold", op, c.s.MaxResponseBytes)
+	}
+	if readErr != nil {
+		return nil, 0, &NetworkError{Op: op, Err: fmt.Errorf("reading response body: %s", c.scrub(readErr.Error()))}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, retryAfter(resp.Header.Get("Retry-After"), c.s.Clock.Now()), &StatusError{
+			Op: op, Status: resp.StatusCode, Body: c.scrub(snippet(body)), Header: resp.Header.Clone(),
+		}
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, 0, nil
+}
+
+func (c *Client) observe(ctx context.Context, op string, status int, outcome string) {
+	if c.s.Observer != nil {
+		c.s.Observer.Request(ctx, op, status, outcome)
+	}
+}
+
+// scrub removes every configured secret from s.
+func (c *Client) scrub(s string) string {
+	return Scrub(s, c.s.Secrets...)
+}
+
+// Scrub replaces every non-empty secret in s with [REDACTED].
+func Scrub(s string, secrets ...string) string {
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "[REDACTED]")
+		}
+	}
+	return s
+}
+
+// Sleep waits for d on clock, returning early with the context's error when ctx ends.
+func Sleep(ctx context.Context, clock clockwork.Clock, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.Chan():
+		return nil
+	}
+}
+
+// snippet returns the start of a response body for an error message, on one line.
+func snippet(body []byte) string {
+	const max = 512
+	s := strings.TrimSpace(string(body))
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return strings.Join(strings.Fields(s), " ")
+}

@@ -1,0 +1,67 @@
+package jsonpdata
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+func decodeMap(t *testing.T, in string) (pcommon.Map, error) {
+	t.Helper()
+	m := pcommon.NewMap()
+	err := Map(jsontext.NewDecoder(strings.NewReader(in)), m)
+	return m, err
+}
+
+func TestMapKeepsTypesAndPrecision(t *testing.T) {
+	m, err := decodeMap(t, `{"id":742856,"big":123456789012345678901234,"ms":1744456299142,"f":45.5,"exp":1e3,
+		"s":"x\u00e9","t":true,"n":null,"empty":"","arr":[1,"a",null,{"k":false}],"obj":{"PAM":{"target":"db"}},"neg":-7}`)
+	require.NoError(t, err)
+	want := map[string]any{
+		"id": int64(742856), "big": "123456789012345678901234", "ms": int64(1744456299142), "f": 45.5, "exp": 1000.0,
+		"s": "xé", "t": true, "n": nil, "empty": "", "neg": int64(-7),
+		"arr": []any{int64(1), "a", nil, map[string]any{"k": false}},
+		"obj": map[string]any{"PAM": map[string]any{"target": "db"}},
+	}
+	assert.Equal(t, want, m.AsRaw())
+	n, _ := m.Get("n")
+	assert.Equal(t, pcommon.ValueTypeEmpty, n.Type())
+	big, _ := m.Get("big")
+	assert.Equal(t, pcommon.ValueTypeStr, big.Type(), "an integer beyond int64 keeps its exact text")
+}
+
+func TestMapRejectsBadInput(t *testing.T) {
+	for name, in := range map[string]string{
+		"not an object": `[1,2]`,
+		"truncated":     `{"a":1,"b":[1,2`,
+		"bad token":     `{"a":tru}`,
+		"empty":         ``,
+		"too deep":      `{"a":` + strings.Repeat("[", maxDepth+2) + strings.Repeat("]", maxDepth+2) + `}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := decodeMap(t, in)
+			assert.Error(t, err)
+		})
+	}
+}
+
+func FuzzMap(f *testing.F) {
+	for _, s := range []string{`{}`, `{"a":1}`, `{"a":[1,{"b":null}],"c":1.5e300}`, `{"x":"\ud800"}`, `{"a":`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		m := pcommon.NewMap()
+		if err := Map(jsontext.NewDecoder(bytes.NewReader(in)), m); err != nil {
+			return
+		}
+		if !jsontext.Value(bytes.TrimSpace(in)).IsValid() && bytes.Count(in, []byte("{")) == 1 {
+			return
+		}
+		_ = m.AsRaw()
+	})
+}

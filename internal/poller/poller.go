@@ -1,0 +1,302 @@
+package poller
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+	"github.com/jonboulle/clockwork"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
+	"go.uber.org/zap"
+
+	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
+	"github.com/secaudit/otelcol-audit/internal/starttime"
+)
+
+// Settings configure a Poller.
+type Settings struct {
+	PollInterval     time.Duration
+	MaxEventsPerPoll int
+	// Granularity is the resolution of the API's time filter (CyberArk: 1s, XSOAR: 1ms).
+	Granularity time.Duration
+	// Start is where to read from when no checkpoint exists.
+	Start starttime.Spec
+	// Retention is how far back the vendor keeps records; older start points are clamped. 0: unknown.
+	Retention time.Duration
+	// StorageID names the storage extension; nil keeps the checkpoint in memory only.
+	StorageID *component.ID
+	// Source names the tenant and filters; it keys the checkpoint and must hold no secret.
+	Source []string
+	// Retry paces the retries of a page the consumer refused with a retryable error.
+	Retry     configretry.BackOffConfig
+	Telemetry Telemetry
+	Clock     clockwork.Clock // nil: the real clock
+}
+
+// Poller runs the poll loop of one receiver instance.
+type Poller struct {
+	set      Settings
+	rset     receiver.Settings
+	source   Source
+	next     consumer.Logs
+	obs      *receiverhelper.ObsReport
+	logger   *zap.Logger
+	clock    clockwork.Clock
+	store    *checkpoint.Store
+	cp       checkpoint.Checkpoint
+	lag      lag
+	host     component.Host
+	reader   *reader
+	status   componentstatus.Status
+	cancel   context.CancelFunc
+	done     chan struct{}
+	shutdown sync.Once
+}
+
+// New returns a Poller that reads from source and delivers to next.
+func New(rset receiver.Settings, set Settings, source Source, next consumer.Logs) (*Poller, error) {
+	obs, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
+		ReceiverID: rset.ID, Transport: "http", ReceiverCreateSettings: rset,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if set.Clock == nil {
+		set.Clock = clockwork.NewRealClock()
+	}
+	if set.MaxEventsPerPoll <= 0 {
+		set.MaxEventsPerPoll = int(^uint(0) >> 1)
+	}
+	set.Telemetry = set.Telemetry.withDefaults()
+	return &Poller{set: set, rset: rset, source: source, next: next, obs: obs, logger: rset.Logger, clock: set.Clock}, nil
+}
+
+// Start loads the checkpoint and starts polling on a context of its own.
+func (p *Poller) Start(ctx context.Context, host component.Host) error {
+	client, err := checkpoint.Client(ctx, host, p.set.StorageID, p.rset.ID)
+	if err != nil {
+		return err
+	}
+	p.store = checkpoint.NewStore(client, checkpoint.StorageKey(p.set.Source...))
+	if err := p.loadCheckpoint(ctx); err != nil {
+		_ = p.store.Close(ctx)
+		return err
+	}
+	p.host = host
+	runCtx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	p.done = make(chan struct{})
+	go p.run(runCtx)
+	return nil
+}
+
+func (p *Poller) loadCheckpoint(ctx context.Context) error {
+	source := fmt.Sprint(p.set.Source)
+	cp, found, err := p.store.Load(ctx, p.set.Granularity)
+	if err != nil {
+		return err
+	}
+	now := p.clock.Now()
+	if !found {
+		cp = checkpoint.New(source, p.set.Start.Resolve(now), p.set.Granularity)
+	}
+	if edge := now.Add(-p.set.Retention); p.set.Retention > 0 && cp.Time.Before(edge) {
+		p.logger.Warn("Start point is older than the vendor keeps records; reading from the retention edge instead",
+			zap.Time("requested", cp.Time), zap.Time("reading_from", edge), zap.Duration("retention", p.set.Retention))
+		cp.Time, cp.BoundaryIDs = edge, nil
+	}
+	p.cp = cp
+	p.lag.set(cp.Time)
+	switch {
+	case p.set.StorageID == nil:
+		p.logger.Warn("No storage configured: the checkpoint is kept in memory only, so a restart re-reads from start_time. Set storage (e.g. file_storage) for exactly-once delivery across restarts.",
+			zap.String("start_time", p.set.Start.String()))
+	case found:
+		p.logger.Info("Resuming from checkpoint", zap.Time("checkpoint", cp.Time), zap.Int("boundary_ids", len(cp.BoundaryIDs)), zap.Int64("delivered", cp.Delivered))
+	default:
+		p.logger.Info("No checkpoint yet; reading from start_time", zap.Time("from", cp.Time))
+	}
+	return nil
+}
+
+// Shutdown stops polling, waits for the loop to end (or ctx to expire) and closes the storage client.
+func (p *Poller) Shutdown(ctx context.Context) error {
+	var err error
+	p.shutdown.Do(func() {
+		if p.cancel == nil {
+			return
+		}
+		p.cancel()
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			err = fmt.Errorf("poll loop did not stop in time: %w", ctx.Err())
+			return
+		}
+		err = p.store.Close(ctx)
+	})
+	return err
+}
+
+// CheckpointTime returns the time of the newest record delivered (safe from any goroutine).
+func (p *Poller) CheckpointTime() time.Time { return time.Unix(0, p.lag.unixNano.Load()).UTC() }
+
+func (p *Poller) run(ctx context.Context) {
+	defer close(p.done)
+	defer func() {
+		if p.reader != nil {
+			p.reader.stop()
+		}
+	}()
+	for {
+		more, err := p.poll(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		p.set.Telemetry.CheckpointLag.Record(ctx, p.lag.seconds(p.clock.Now()))
+		wait := p.set.PollInterval
+		switch {
+		case err != nil && IsPermanent(err):
+			p.report(componentstatus.NewPermanentErrorEvent(err))
+			p.logger.Error("Polling failed; fix the setting named below, then restart the collector", zap.Error(err))
+		case err != nil:
+			p.report(componentstatus.NewRecoverableErrorEvent(err))
+			p.logger.Warn("Polling failed; retrying at the next poll", zap.Error(err), zap.Duration("in", wait))
+		default:
+			p.report(componentstatus.NewEvent(componentstatus.StatusOK))
+			if more {
+				wait = 0
+			}
+		}
+		if httpapi.Sleep(ctx, p.clock, wait) != nil {
+			return
+		}
+	}
+}
+
+// poll reads and delivers pages until the query is caught up or MaxEventsPerPoll records were
+// delivered. more tells that records are left: the query is kept to continue at once.
+func (p *Poller) poll(ctx context.Context) (more bool, err error) {
+	if p.reader == nil {
+		p.reader = startReader(ctx, p.source.Open(p.cp.Time))
+	}
+	delivered := 0
+	for delivered < p.set.MaxEventsPerPoll {
+		res, err := p.reader.next(ctx)
+		if err == nil {
+			err = res.err
+		}
+		if err != nil || res.done {
+			p.reader.stop()
+			p.reader = nil
+			return false, err
+		}
+		p.set.Telemetry.Pages.Add(ctx, 1)
+		n, err := p.deliver(ctx, res.page)
+		if err != nil {
+			return false, err
+		}
+		delivered += n
+	}
+	return true, nil
+}
+
+// deliver drops what was already delivered, hands the rest to the consumer until it accepts it
+// or refuses it for good, then moves and persists the checkpoint.
+func (p *Poller) deliver(ctx context.Context, page Page) (int, error) {
+	keys, dups := p.dedup(page)
+	if dups > 0 {
+		p.set.Telemetry.Duplicates.Add(ctx, int64(dups))
+	}
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	page.Logs.MarkReadOnly() // a retry must resend the data as read, whatever a processor does
+	bo := p.consumerBackoff()
+	for {
+		obsCtx := p.obs.StartLogsOp(ctx)
+		err := p.next.ConsumeLogs(obsCtx, page.Logs)
+		p.obs.EndLogsOp(obsCtx, "json", len(keys), err)
+		if err == nil {
+			p.set.Telemetry.Records.Add(ctx, int64(len(keys)))
+			break
+		}
+		if consumererror.IsPermanent(err) {
+			p.logger.Error("The next consumer refused records permanently; they are dropped and the checkpoint moves past them",
+				zap.Int("records", len(keys)), zap.Error(err))
+			break
+		}
+		wait := bo.NextBackOff()
+		p.set.Telemetry.Retries.Add(ctx, 1)
+		p.report(componentstatus.NewRecoverableErrorEvent(fmt.Errorf("next consumer refused records, retrying: %w", err)))
+		p.logger.Warn("The next consumer refused records; retrying the same page", zap.Error(err), zap.Duration("in", wait))
+		if err := httpapi.Sleep(ctx, p.clock, wait); err != nil {
+			return 0, err
+		}
+	}
+	if forgotten := p.cp.Advance(keys); forgotten > 0 {
+		p.logger.Warn("More records share one time-filter granule than the checkpoint keeps; a restart may repeat the oldest of them",
+			zap.Time("granule", p.cp.Time), zap.Int("kept", checkpoint.MaxBoundaryIDs))
+	}
+	p.lag.set(p.cp.Time)
+	if err := p.store.Save(ctx, &p.cp); err != nil {
+		// The records are delivered; the next successful save covers them. A crash before it
+		// re-reads them, and only boundary IDs lost with it could repeat: never a loss.
+		p.logger.Error("Saving the checkpoint failed", zap.Error(err))
+		p.report(componentstatus.NewRecoverableErrorEvent(err))
+	}
+	return len(keys), nil
+}
+
+// dedup removes from the page the records already delivered, and repeats within the page.
+func (p *Poller) dedup(page Page) (keys []checkpoint.Key, dups int) {
+	records := page.Logs.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
+	if records.Len() != len(page.Keys) {
+		panic(fmt.Sprintf("poller: page has %d log records but %d keys", records.Len(), len(page.Keys)))
+	}
+	inPage := make(map[string]struct{}, len(page.Keys))
+	keys = page.Keys[:0:0]
+	i := 0
+	records.RemoveIf(func(plog.LogRecord) bool {
+		k := page.Keys[i]
+		i++
+		if _, again := inPage[k.ID]; again || p.cp.Seen(k) {
+			dups++
+			return true
+		}
+		inPage[k.ID] = struct{}{}
+		keys = append(keys, k)
+		return false
+	})
+	return keys, dups
+}
+
+func (p *Poller) consumerBackoff() *backoff.ExponentialBackOff {
+	bo := backoff.NewExponentialBackOff()
+	bo.InitialInterval = p.set.Retry.InitialInterval
+	bo.RandomizationFactor = p.set.Retry.RandomizationFactor
+	bo.Multiplier = p.set.Retry.Multiplier
+	bo.MaxInterval = p.set.Retry.MaxInterval
+	bo.Reset()
+	return bo
+}
+
+// report sends a status event when the status changes. After a permanent error the collector
+// accepts no other status, so a later success is only logged.
+func (p *Poller) report(ev *componentstatus.Event) {
+	if p.status == componentstatus.StatusPermanentError || (ev.Status() == p.status && ev.Err() == nil) {
+		return
+	}
+	p.status = ev.Status()
+	componentstatus.ReportStatus(p.host, ev)
+}

@@ -1,0 +1,98 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/receiver"
+
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
+)
+
+// Spec is what a receiver tells the engine about its vendor.
+type Spec struct {
+	HTTP *confighttp.ClientConfig
+	Poll *Config
+	// Tenant keys the process-wide rate limiter: receivers with the same tenant share one budget.
+	Tenant string
+	// Secrets are scrubbed from every error text the HTTP client returns.
+	Secrets []string
+	// Granularity is the resolution of the API's time filter; Retention how long the vendor keeps records.
+	Granularity, Retention time.Duration
+	// Source names the tenant and filters; it keys the checkpoint (no secrets).
+	Source []string
+	// NewTelemetry builds the receiver's instruments (from its generated TelemetryBuilder) and
+	// returns the function that releases them.
+	NewTelemetry func(component.TelemetrySettings) (Telemetry, func(), error)
+	// NewSource builds the vendor source on the HTTP client.
+	NewSource func(api *httpapi.Client, set receiver.Settings) (Source, error)
+}
+
+// Receiver is a receiver.Logs that runs a Poller over a vendor Source.
+type Receiver struct {
+	rset    receiver.Settings
+	spec    Spec
+	next    consumer.Logs
+	poller  *Poller
+	release func()
+}
+
+// NewReceiver returns a receiver; nothing is opened before Start.
+func NewReceiver(rset receiver.Settings, spec Spec, next consumer.Logs) *Receiver {
+	return &Receiver{rset: rset, spec: spec, next: next}
+}
+
+// Start builds the HTTP client, the vendor source and the poller, and starts polling.
+func (r *Receiver) Start(ctx context.Context, host component.Host) error {
+	tel, release, err := r.spec.NewTelemetry(r.rset.TelemetrySettings)
+	if err != nil {
+		return fmt.Errorf("creating telemetry: %w", err)
+	}
+	r.release = release
+	hc, err := r.spec.HTTP.ToClient(ctx, host.GetExtensions(), r.rset.TelemetrySettings)
+	if err != nil {
+		return fmt.Errorf("creating HTTP client: %w", err)
+	}
+	api := httpapi.New(httpapi.Settings{
+		HTTP:     hc,
+		Retry:    r.spec.Poll.Retry,
+		Limiter:  httpapi.SharedLimiter(r.spec.Tenant, r.spec.Poll.RequestsPerSecond),
+		Secrets:  r.spec.Secrets,
+		Observer: tel,
+		Logger:   r.rset.Logger,
+	})
+	src, err := r.spec.NewSource(api, r.rset)
+	if err != nil {
+		return err
+	}
+	set := r.spec.Poll.Settings(r.spec.Granularity, r.spec.Retention, r.spec.Source...)
+	set.Telemetry = tel
+	p, err := New(r.rset, set, src, r.next)
+	if err != nil {
+		return err
+	}
+	if err := p.Start(ctx, host); err != nil {
+		return err
+	}
+	r.poller = p
+	return nil
+}
+
+// Shutdown stops polling and releases the storage client and the instruments. It is safe
+// without Start and safe to call twice.
+func (r *Receiver) Shutdown(ctx context.Context) error {
+	var errs []error
+	if r.poller != nil {
+		errs = append(errs, r.poller.Shutdown(ctx))
+	}
+	if r.release != nil {
+		r.release()
+		r.release = nil
+	}
+	return errors.Join(errs...)
+}

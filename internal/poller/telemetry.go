@@ -1,0 +1,63 @@
+package poller
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
+)
+
+// Telemetry holds the instruments each receiver declares in its metadata.yaml. Any may be nil.
+// It also counts API requests for the HTTP client (it is an httpapi.Observer).
+type Telemetry struct {
+	Requests      metric.Int64Counter // API requests, by call and outcome
+	Pages         metric.Int64Counter // pages fetched
+	Records       metric.Int64Counter // records delivered downstream
+	Duplicates    metric.Int64Counter // records dropped as already delivered
+	Retries       metric.Int64Counter // retried API requests and consumer calls
+	CheckpointLag metric.Int64Gauge   // seconds between now and the checkpoint's time
+}
+
+func (t Telemetry) withDefaults() Telemetry {
+	if t.Requests == nil {
+		t.Requests = noop.Int64Counter{}
+	}
+	if t.Pages == nil {
+		t.Pages = noop.Int64Counter{}
+	}
+	if t.Records == nil {
+		t.Records = noop.Int64Counter{}
+	}
+	if t.Duplicates == nil {
+		t.Duplicates = noop.Int64Counter{}
+	}
+	if t.Retries == nil {
+		t.Retries = noop.Int64Counter{}
+	}
+	if t.CheckpointLag == nil {
+		t.CheckpointLag = noop.Int64Gauge{}
+	}
+	return t
+}
+
+// Request counts one API request; it implements httpapi.Observer.
+func (t Telemetry) Request(ctx context.Context, call string, status int, outcome string) {
+	t = t.withDefaults()
+	t.Requests.Add(ctx, 1, metric.WithAttributes(
+		attribute.String("call", call), attribute.String("outcome", outcome), attribute.Int("http.response.status_code", status)))
+	if outcome == "retried" {
+		t.Retries.Add(ctx, 1, metric.WithAttributes(attribute.String("call", call)))
+	}
+}
+
+// lag remembers the checkpoint time so that status and gauges can read it from any goroutine.
+type lag struct{ unixNano atomic.Int64 }
+
+func (l *lag) set(t time.Time) { l.unixNano.Store(t.UnixNano()) }
+
+func (l *lag) seconds(now time.Time) int64 {
+	return int64(now.Sub(time.Unix(0, l.unixNano.Load())) / time.Second)
+}

@@ -1,0 +1,55 @@
+package cyberarkispreceiver // import "github.com/secaudit/otelcol-audit/receiver/cyberarkispreceiver"
+
+import (
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/receiver"
+
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
+	"github.com/secaudit/otelcol-audit/internal/poller"
+	"github.com/secaudit/otelcol-audit/receiver/cyberarkispreceiver/internal/metadata"
+)
+
+const (
+	// granularity: the createQuery date filter ignores anything below a second.
+	granularity = time.Second
+	// retention: the Audit service keeps about seven days of events.
+	retention = 7 * 24 * time.Hour
+)
+
+// spec describes this vendor to the shared pull engine.
+func spec(c *Config) poller.Spec {
+	audit, _ := httpapi.BaseURL(c.ClientConfig.Endpoint) // checked by Validate
+	identity, _ := httpapi.BaseURL(c.IdentityURL)
+	return poller.Spec{
+		HTTP:        &c.ClientConfig,
+		Poll:        &c.Poll,
+		Tenant:      audit.Host,
+		Secrets:     []string{string(c.ClientSecret), string(c.APIKey)},
+		Granularity: granularity,
+		Retention:   retention,
+		Source: []string{metadata.Type.String(), audit.Host, identity.Host, c.WebAppID, c.ClientID,
+			strings.Join(c.ApplicationCodes, ",")},
+		NewTelemetry: newTelemetry,
+		NewSource: func(api *httpapi.Client, set receiver.Settings) (poller.Source, error) {
+			return newSource(c, api, set)
+		},
+	}
+}
+
+func newTelemetry(ts component.TelemetrySettings) (poller.Telemetry, func(), error) {
+	tb, err := metadata.NewTelemetryBuilder(ts)
+	if err != nil {
+		return poller.Telemetry{}, nil, err
+	}
+	return poller.Telemetry{
+		Requests:      tb.CyberarkispAPIRequests,
+		Pages:         tb.CyberarkispPages,
+		Records:       tb.CyberarkispRecords,
+		Duplicates:    tb.CyberarkispDuplicates,
+		Retries:       tb.CyberarkispRetries,
+		CheckpointLag: tb.CyberarkispCheckpointLag,
+	}, tb.Shutdown, nil
+}

@@ -1,0 +1,95 @@
+package xsoarauditreceiver // import "github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver"
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/config/confighttp"
+	"go.opentelemetry.io/collector/config/configopaque"
+
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
+	"github.com/secaudit/otelcol-audit/internal/poller"
+)
+
+const (
+	// maxPageSize is the largest window the API serves: 0 < search_to - search_from <= 100.
+	maxPageSize = 100
+	// defaultPath is where every working XSOAR 8 caller finds the management audit logs.
+	defaultPath = "/public_api/v1/audits/management_logs"
+
+	securityStandard = "standard"
+	securityAdvanced = "advanced"
+)
+
+// Config is the configuration of the xsoaraudit receiver.
+type Config struct {
+	// ClientConfig is a named field, not an embedded one: confighttp.ClientConfig v0.161 has an
+	// Unmarshal method that, once promoted, would silently drop every other key of this struct.
+	ClientConfig confighttp.ClientConfig `mapstructure:",squash"`
+	Poll         poller.Config           `mapstructure:",squash"`
+
+	// APIKeyID is the number in the ID column of the API Keys page (sent as x-xdr-auth-id).
+	APIKeyID string `mapstructure:"api_key_id"`
+	// APIKey is the key itself.
+	APIKey configopaque.String `mapstructure:"api_key"`
+	// SecurityLevel is the level the key was created with: advanced or standard.
+	SecurityLevel string `mapstructure:"security_level"`
+	// PageSize is the number of records per request, 1 to 100.
+	PageSize int `mapstructure:"page_size"`
+	// SettleDelay keeps each poll's upper bound this far behind now, so that records inserted
+	// a little late still fall after the checkpoint.
+	SettleDelay time.Duration `mapstructure:"settle_delay"`
+	// Path is the request path on the API host, for tenants that serve it elsewhere.
+	Path string `mapstructure:"path"`
+
+	_ struct{}
+}
+
+// Validate checks the configuration, naming the key at fault.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, err := apiOrigin(c.ClientConfig.Endpoint); err != nil {
+		errs = append(errs, fmt.Errorf("endpoint (the tenant FQDN from Settings > API Keys) %w", err))
+	}
+	if strings.TrimSpace(c.APIKeyID) == "" {
+		errs = append(errs, errors.New("api_key_id is required (the ID column of the API Keys page)"))
+	}
+	if strings.TrimSpace(string(c.APIKey)) == "" {
+		errs = append(errs, errors.New("api_key is required"))
+	}
+	switch strings.ToLower(c.SecurityLevel) {
+	case securityStandard, securityAdvanced:
+	default:
+		errs = append(errs, fmt.Errorf("security_level must be %q or %q, as the key was created, got %q", securityAdvanced, securityStandard, c.SecurityLevel))
+	}
+	if c.PageSize < 1 || c.PageSize > maxPageSize {
+		errs = append(errs, fmt.Errorf("page_size must be between 1 and %d, got %d", maxPageSize, c.PageSize))
+	}
+	if c.SettleDelay < 0 {
+		errs = append(errs, fmt.Errorf("settle_delay must not be negative, got %s", c.SettleDelay))
+	}
+	if !strings.HasPrefix(c.Path, "/") {
+		errs = append(errs, fmt.Errorf("path must start with /, got %q", c.Path))
+	}
+	return errors.Join(errs...)
+}
+
+// apiOrigin finds the API host from what users paste: a bare FQDN, https://host, a URL with
+// /xsoar/public/v1/, or the UI host without the "api-" prefix. It returns scheme and host only.
+func apiOrigin(endpoint string) (*url.URL, error) {
+	u, err := httpapi.BaseURL(endpoint)
+	if err != nil {
+		return nil, err
+	}
+	u.Path = ""
+	if host := u.Hostname(); !strings.HasPrefix(host, "api-") && strings.Contains(host, ".") && !isIP(host) {
+		u.Host = "api-" + u.Host
+	}
+	return u, nil
+}
+
+func isIP(host string) bool { return net.ParseIP(host) != nil }

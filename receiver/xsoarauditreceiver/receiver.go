@@ -1,0 +1,53 @@
+package xsoarauditreceiver // import "github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver"
+
+import (
+	"strings"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/receiver"
+
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
+	"github.com/secaudit/otelcol-audit/internal/poller"
+	"github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver/internal/metadata"
+)
+
+const (
+	// granularity: the timestamp filter works on epoch milliseconds.
+	granularity = time.Millisecond
+	// retention is not published for XSOAR 8 management audit logs; no clamp.
+	retention = 0
+)
+
+// spec describes this vendor to the shared pull engine.
+func spec(c *Config) poller.Spec {
+	origin, _ := apiOrigin(c.ClientConfig.Endpoint) // checked by Validate
+	return poller.Spec{
+		HTTP:         &c.ClientConfig,
+		Poll:         &c.Poll,
+		Tenant:       origin.Host,
+		Secrets:      []string{string(c.APIKey)},
+		Granularity:  granularity,
+		Retention:    retention,
+		Source:       []string{metadata.Type.String(), origin.Host, c.APIKeyID, strings.ToLower(c.Path)},
+		NewTelemetry: newTelemetry,
+		NewSource: func(api *httpapi.Client, set receiver.Settings) (poller.Source, error) {
+			return newSource(c, origin, api, set)
+		},
+	}
+}
+
+func newTelemetry(ts component.TelemetrySettings) (poller.Telemetry, func(), error) {
+	tb, err := metadata.NewTelemetryBuilder(ts)
+	if err != nil {
+		return poller.Telemetry{}, nil, err
+	}
+	return poller.Telemetry{
+		Requests:      tb.XsoarauditAPIRequests,
+		Pages:         tb.XsoarauditPages,
+		Records:       tb.XsoarauditRecords,
+		Duplicates:    tb.XsoarauditDuplicates,
+		Retries:       tb.XsoarauditRetries,
+		CheckpointLag: tb.XsoarauditCheckpointLag,
+	}, tb.Shutdown, nil
+}
