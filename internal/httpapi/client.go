@@ -82,7 +82,10 @@ func (c *Client) Do(ctx context.Context, op string, newReq func(context.Context)
 			c.observe(ctx, op, resp.Status, "success")
 			return resp, nil
 		}
-		if !c.s.Retry.Enabled || !Retryable(err) || ctx.Err() != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s: %w", op, ctx.Err())
+		}
+		if !c.s.Retry.Enabled || !Retryable(err) {
 			c.observe(ctx, op, statusOf(err), "failed")
 			return nil, err
 		}

@@ -12,7 +12,7 @@ import (
 )
 
 // Forms lists the accepted forms; error messages quote it so that users see what to write.
-const Forms = `"now", "<N> <unit> ago" (unit: second, minute, hour, day or week, singular or plural), ` +
+const Forms = `"now", "<N> <unit> ago" such as "90 seconds ago" or "3 days ago" (units: second, minute, hour, day, week), ` +
 	`"YYYY-MM-DD HH:MM:SS" (UTC), "YYYY-MM-DD" (UTC midnight) or RFC 3339 such as "2025-09-15T17:10:00Z"`
 
 var relative = regexp.MustCompile(`^(\d+)\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|h|days?|d|weeks?|w)\s+ago$`)

@@ -1,0 +1,94 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+)
+
+// collectorBin is the otelcol-audit binary under test, built by `make build`.
+func collectorBin(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("OTELCOL_AUDIT_BIN")
+	if bin == "" {
+		t.Fatal("OTELCOL_AUDIT_BIN is not set: run the end-to-end tests through `make test`")
+	}
+	return bin
+}
+
+func TestDistributionListsItsComponents(t *testing.T) {
+	out, err := exec.Command(collectorBin(t), "components").CombinedOutput()
+	require.NoError(t, err, string(out))
+	var got struct {
+		Receivers  []struct{ Name string } `yaml:"receivers"`
+		Processors []struct{ Name string } `yaml:"processors"`
+		Exporters  []struct{ Name string } `yaml:"exporters"`
+		Extensions []struct{ Name string } `yaml:"extensions"`
+		Providers  []struct {
+			Scheme string `yaml:"scheme"`
+		} `yaml:"providers"`
+	}
+	require.NoError(t, yaml.Unmarshal(out, &got), string(out))
+	names := func(list []struct{ Name string }) []string {
+		var n []string
+		for _, c := range list {
+			n = append(n, c.Name)
+		}
+		return n
+	}
+	assert.ElementsMatch(t, []string{"cyberarkisp", "xsoaraudit", "otlp"}, names(got.Receivers))
+	assert.ElementsMatch(t, []string{"batch", "memory_limiter"}, names(got.Processors))
+	assert.ElementsMatch(t, []string{"debug", "file", "otlp_grpc", "otlp_http"}, names(got.Exporters))
+	assert.ElementsMatch(t, []string{"file_storage", "health_check", "pprof", "zpages"}, names(got.Extensions))
+	var schemes []string
+	for _, p := range got.Providers {
+		schemes = append(schemes, p.Scheme)
+	}
+	assert.ElementsMatch(t, []string{"env", "file", "yaml"}, schemes)
+}
+
+func TestDemoConfigValidates(t *testing.T) {
+	cmd := exec.Command(collectorBin(t), "validate", "--config", "../testdata/run/collector.yaml")
+	cmd.Env = append(os.Environ(), "AUDIT_RUN_DIR="+t.TempDir(), "AUDITSIM_URL=http://127.0.0.1:1",
+		"CYBERARK_CLIENT_SECRET=x", "CYBERARK_API_KEY=x", "XSOAR_API_KEY=x")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+}
+
+func TestInvalidConfigNamesTheField(t *testing.T) {
+	cfg := `
+receivers:
+  cyberarkisp:
+    endpoint: https://example-domain.audit.cyberark.cloud
+    identity_url: https://abc1234.id.cyberark.cloud
+    web_app_id: app
+    client_id: svc
+    client_secret: s
+    api_key: k
+    page_size: 1000
+  xsoaraudit:
+    endpoint: mytenant.crtx.us.paloaltonetworks.com
+    api_key_id: "1"
+    api_key: k
+    security_level: medium
+exporters:
+  debug: {}
+service:
+  pipelines:
+    logs:
+      receivers: [cyberarkisp, xsoaraudit]
+      exporters: [debug]
+`
+	out, err := exec.Command(collectorBin(t), "validate", "--config", "yaml:"+cfg).CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), "page_size must be between 1 and 500")
+	assert.Contains(t, string(out), "security_level")
+	assert.False(t, strings.Contains(string(out), "client_secret: s"), "secrets are not echoed")
+}
