@@ -35,7 +35,7 @@ func NewStore(client storage.Client, key string) *Store {
 
 // Load returns the stored checkpoint, with found false when none was stored yet (which a
 // storage read failure is not: that returns an error).
-func (s *Store) Load(ctx context.Context, granularity time.Duration) (cp Checkpoint, found bool, err error) {
+func (s *Store) Load(ctx context.Context, granularity, overlap time.Duration) (cp Checkpoint, found bool, err error) {
 	raw, err := s.client.Get(ctx, s.key)
 	if err != nil {
 		return Checkpoint{}, false, fmt.Errorf("reading checkpoint %q: %w", s.key, err)
@@ -52,7 +52,7 @@ func (s *Store) Load(ctx context.Context, granularity time.Duration) (cp Checkpo
 	if cp.Time.IsZero() {
 		return Checkpoint{}, false, fmt.Errorf("checkpoint %q has no time", s.key)
 	}
-	cp.granularity = granularity
+	cp.setWindow(granularity, overlap)
 	return cp, true, nil
 }
 

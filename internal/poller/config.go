@@ -22,6 +22,9 @@ type Config struct {
 	MaxEventsPerPoll int `mapstructure:"max_events_per_poll"`
 	// RequestsPerSecond is the client-side rate limit, shared by every receiver on the same tenant.
 	RequestsPerSecond float64 `mapstructure:"requests_per_second"`
+	// Overlap makes every new query start this far before the checkpoint, to catch records the
+	// vendor inserts late (with an event time already passed); re-read records are dropped by ID.
+	Overlap time.Duration `mapstructure:"overlap"`
 	// StorageID names the storage extension that keeps the checkpoint.
 	StorageID *component.ID `mapstructure:"storage"`
 	// Retry configures retries of failed API calls and of pages the next consumer refused.
@@ -50,6 +53,9 @@ func (c *Config) Validate() error {
 	if c.MaxEventsPerPoll < 1 {
 		errs = append(errs, fmt.Errorf("max_events_per_poll must be at least 1, got %d", c.MaxEventsPerPoll))
 	}
+	if c.Overlap < 0 || c.Overlap > 24*time.Hour {
+		errs = append(errs, fmt.Errorf("overlap must be between 0s and 24h, got %s", c.Overlap))
+	}
 	if c.RequestsPerSecond < 0 {
 		errs = append(errs, fmt.Errorf("requests_per_second must not be negative, got %g", c.RequestsPerSecond))
 	}
@@ -63,6 +69,7 @@ func (c *Config) Settings(granularity, retention time.Duration, source ...string
 		PollInterval:     c.PollInterval,
 		MaxEventsPerPoll: c.MaxEventsPerPoll,
 		Granularity:      granularity,
+		Overlap:          c.Overlap,
 		Start:            start,
 		Retention:        retention,
 		StorageID:        c.StorageID,

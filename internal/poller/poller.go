@@ -29,6 +29,8 @@ type Settings struct {
 	MaxEventsPerPoll int
 	// Granularity is the resolution of the API's time filter (CyberArk: 1s, XSOAR: 1ms).
 	Granularity time.Duration
+	// Overlap is how far before the checkpoint each new query starts, to catch late records.
+	Overlap time.Duration
 	// Start is where to read from when no checkpoint exists.
 	Start starttime.Spec
 	// Retention is how far back the vendor keeps records; older start points are clamped. 0: unknown.
@@ -102,18 +104,18 @@ func (p *Poller) Start(ctx context.Context, host component.Host) error {
 
 func (p *Poller) loadCheckpoint(ctx context.Context) error {
 	source := fmt.Sprint(p.set.Source)
-	cp, found, err := p.store.Load(ctx, p.set.Granularity)
+	cp, found, err := p.store.Load(ctx, p.set.Granularity, p.set.Overlap)
 	if err != nil {
 		return err
 	}
 	now := p.clock.Now()
 	if !found {
-		cp = checkpoint.New(source, p.set.Start.Resolve(now), p.set.Granularity)
+		cp = checkpoint.New(source, p.set.Start.Resolve(now), p.set.Granularity, p.set.Overlap)
 	}
 	if edge := now.Add(-p.set.Retention); p.set.Retention > 0 && cp.Time.Before(edge) {
 		p.logger.Warn("Start point is older than the vendor keeps records; reading from the retention edge instead",
 			zap.Time("requested", cp.Time), zap.Time("reading_from", edge), zap.Duration("retention", p.set.Retention))
-		cp.Time, cp.BoundaryIDs = edge, nil
+		cp = checkpoint.New(source, edge, p.set.Granularity, p.set.Overlap)
 	}
 	p.cp = cp
 	p.lag.set(cp.Time)
@@ -122,7 +124,7 @@ func (p *Poller) loadCheckpoint(ctx context.Context) error {
 		p.logger.Warn("No storage configured: the checkpoint is kept in memory only, so a restart re-reads from start_time. Set storage (e.g. file_storage) for exactly-once delivery across restarts.",
 			zap.String("start_time", p.set.Start.String()))
 	case found:
-		p.logger.Info("Resuming from checkpoint", zap.Time("checkpoint", cp.Time), zap.Int("boundary_ids", len(cp.BoundaryIDs)), zap.Int64("delivered", cp.Delivered))
+		p.logger.Info("Resuming from checkpoint", zap.Time("checkpoint", cp.Time), zap.Int("recent_ids", len(cp.Recent)), zap.Int64("delivered", cp.Delivered))
 	default:
 		p.logger.Info("No checkpoint yet; reading from start_time", zap.Time("from", cp.Time))
 	}
@@ -188,7 +190,7 @@ func (p *Poller) run(ctx context.Context) {
 // delivered. more tells that records are left: the query is kept to continue at once.
 func (p *Poller) poll(ctx context.Context) (more bool, err error) {
 	if p.reader == nil {
-		p.reader = startReader(ctx, p.source.Open(p.cp.Time))
+		p.reader = startReader(ctx, p.source.Open(p.cp.From()))
 	}
 	delivered := 0
 	for delivered < p.set.MaxEventsPerPoll {
@@ -245,8 +247,8 @@ func (p *Poller) deliver(ctx context.Context, page Page) (int, error) {
 		}
 	}
 	if forgotten := p.cp.Advance(keys); forgotten > 0 {
-		p.logger.Warn("More records share one time-filter granule than the checkpoint keeps; a restart may repeat the oldest of them",
-			zap.Time("granule", p.cp.Time), zap.Int("kept", checkpoint.MaxBoundaryIDs))
+		p.logger.Warn("More records fall in the re-read window than the checkpoint keeps; a re-read may repeat the oldest of them",
+			zap.Time("checkpoint", p.cp.Time), zap.Int("kept", checkpoint.MaxRecentIDs), zap.Int("forgotten", forgotten))
 	}
 	p.lag.set(p.cp.Time)
 	if err := p.store.Save(ctx, &p.cp); err != nil {

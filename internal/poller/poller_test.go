@@ -137,7 +137,7 @@ func (h *harness) stored() (checkpoint.Checkpoint, bool) {
 	require.NoError(h.t, err)
 	store := checkpoint.NewStore(client, checkpoint.StorageKey("test", "tenant"))
 	defer func() { require.NoError(h.t, store.Close(ctx)) }()
-	cp, found, err := store.Load(ctx, h.api.granularity)
+	cp, found, err := store.Load(ctx, h.api.granularity, 0)
 	require.NoError(h.t, err)
 	return cp, found
 }
@@ -259,7 +259,7 @@ func TestCheckpointPersistence(t *testing.T) {
 			require.Equal(t, tt.wantStored, found)
 			if found {
 				assert.Equal(t, tt.wantTime, cp.Time)
-				assert.Equal(t, tt.wantIDs, cp.BoundaryIDs)
+				assert.ElementsMatch(t, tt.wantIDs, recentIDs(cp))
 			}
 
 			// Restart: the vendor is healthy now, and a new record arrived.
@@ -285,6 +285,14 @@ func TestCheckpointPersistence(t *testing.T) {
 			}
 		})
 	}
+}
+
+func recentIDs(cp checkpoint.Checkpoint) []string {
+	var ids []string
+	for id := range cp.Recent {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 func assertOnce(t *testing.T, ids []string) {
@@ -337,7 +345,7 @@ func TestBurstRestartInsideTheGranule(t *testing.T) {
 	require.Eventually(t, func() bool { return len(s.ids()) == 30 }, 5*time.Second, time.Millisecond)
 	stop(t, p)
 	cp, _ := h.stored()
-	assert.Len(t, cp.BoundaryIDs, 30)
+	assert.Len(t, cp.Recent, 30)
 	rest := &sink{}
 	p, _ = h.start(set, rest)
 	require.Eventually(t, func() bool { return len(rest.ids()) == 30 }, 5*time.Second, time.Millisecond)
@@ -442,3 +450,30 @@ func TestRetentionClampsTheStart(t *testing.T) {
 var _ consumer.Logs = (*sink)(nil)
 
 func (s *sink) Capabilities() consumer.Capabilities { return consumer.Capabilities{} }
+
+func TestOverlapCatchesLateRecordsOnce(t *testing.T) {
+	for _, overlap := range []time.Duration{0, 5 * time.Second} {
+		t.Run(overlap.String(), func(t *testing.T) {
+			api := newFakeAPI(3, time.Second)
+			for s := 1; s <= 10; s++ {
+				api.add(sec(s), 1)
+			}
+			h := newHarness(t, api)
+			set := h.settings()
+			set.Overlap = overlap
+			s := &sink{}
+			p, _ := h.start(set, s)
+			require.Eventually(t, func() bool { return len(s.ids()) == 10 }, 5*time.Second, time.Millisecond)
+			api.add(sec(8).Add(300*time.Millisecond), 1) // inserted late, before the checkpoint
+			api.add(sec(11), 1)
+			require.Eventually(t, func() bool { ids := s.ids(); return len(ids) > 0 && ids[len(ids)-1] == "r00011" }, 5*time.Second, time.Millisecond)
+			stop(t, p)
+			assertOnce(t, s.ids())
+			if overlap == 0 {
+				assert.NotContains(t, s.ids(), "r00010", "without an overlap a record older than the checkpoint is not read")
+			} else {
+				assert.Contains(t, s.ids(), "r00010", "the overlap re-reads the last seconds and finds the late record")
+			}
+		})
+	}
+}
