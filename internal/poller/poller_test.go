@@ -370,7 +370,10 @@ func TestPermanentSourceErrorReportsStatusAndKeepsRunning(t *testing.T) {
 	api.fail = func(int) error { return Permanent(errors.New("api_key refused: check api_key")) }
 	h := newHarness(t, api)
 	p, host := h.start(h.settings(), &sink{})
-	require.Eventually(t, func() bool { ev := host.last(); return ev != nil && ev.Status() == componentstatus.StatusPermanentError }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool {
+		ev := host.last()
+		return ev != nil && ev.Status() == componentstatus.StatusPermanentError
+	}, 5*time.Second, time.Millisecond)
 	assert.ErrorContains(t, host.last().Err(), "check api_key")
 	require.Eventually(t, func() bool { api.mu.Lock(); defer api.mu.Unlock(); return api.calls >= 3 }, 5*time.Second, time.Millisecond, "keeps polling")
 	stop(t, p)
@@ -410,7 +413,7 @@ func TestShutdownIsPrompt(t *testing.T) {
 			set.Retry.InitialInterval, set.Retry.MaxInterval = time.Hour, time.Hour
 		},
 		"during a slow request": func(api *fakeAPI, _ *sink, _ *Settings) { api.block = true },
-		"between polls":        func(_ *fakeAPI, _ *sink, set *Settings) { set.PollInterval = time.Hour },
+		"between polls":         func(_ *fakeAPI, _ *sink, set *Settings) { set.PollInterval = time.Hour },
 	} {
 		t.Run(name, func(t *testing.T) {
 			api := newFakeAPI(10, time.Second)
