@@ -142,7 +142,7 @@ func (c *Client) attempt(ctx context.Context, op string, newReq func(context.Con
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, retryAfter(resp.Header.Get("Retry-After"), c.s.Clock.Now()), &StatusError{
-			Op: op, Status: resp.StatusCode, Body: c.scrub(snippet(body)), Header: resp.Header.Clone(),
+			Op: op, Status: resp.StatusCode, Body: snippet([]byte(c.scrub(string(body[:min(len(body), 4096)])))), Header: resp.Header.Clone(),
 		}
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, 0, nil
@@ -184,7 +184,8 @@ func Sleep(ctx context.Context, clock clockwork.Clock, d time.Duration) error {
 	}
 }
 
-// snippet returns the start of a response body for an error message, on one line.
+// snippet returns the start of a response body for an error message, on one line. Callers
+// scrub secrets before cutting, so that no secret straddles the cut.
 func snippet(body []byte) string {
 	const max = 512
 	s := strings.TrimSpace(string(body))

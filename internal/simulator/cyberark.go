@@ -341,7 +341,7 @@ func (s *Simulator) caPage(c caCursor, now time.Time) response {
 		if !q.Desc {
 			i := lowerBound(recs, from)
 			if len(c.Position) == 2 {
-				i = max(i, afterKey(recs, int64(c.Position[0]), c.Position[1])-1)
+				i = max(i, afterKey(recs, int64(c.Position[0]), c.Position[1]))
 			}
 			for ; i < len(recs) && recs[i].ts <= to && n < q.PageSize; i++ {
 				if m.match(&recs[i]) {

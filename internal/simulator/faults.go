@@ -56,7 +56,8 @@ func endpointVendor(e Endpoint) Vendor {
 // For, whichever ends first; with neither it stays until cleared.
 type Fault struct {
 	Kind FaultKind
-	// Vendor limits the fault to one vendor; "" means both (only for kinds that apply to both).
+	// Vendor limits the fault to one vendor; "" means both for the kinds that apply to both, and
+	// the only possible vendor for the others.
 	Vendor Vendor
 	// Endpoint limits the fault to one endpoint; "" means every endpoint of Vendor.
 	Endpoint Endpoint
@@ -83,7 +84,11 @@ type ActiveFault struct {
 }
 
 func (f *Fault) validate() error {
+	// Kinds that exist for one vendor only take that vendor when none is given.
 	vendorOnly := func(v Vendor) error {
+		if f.Vendor == "" {
+			f.Vendor = v
+		}
 		if f.Vendor != v {
 			return fmt.Errorf("fault %q applies to vendor %q only", f.Kind, v)
 		}

@@ -75,7 +75,7 @@ func TestFaultThrottle(t *testing.T) {
 func TestFaultLatency(t *testing.T) {
 	s, base := startSim(t, Options{XSOARRateLimit: noLimit})
 	c := newCAClient(t, base)
-	const lat = 200 * time.Millisecond
+	const lat = 250 * time.Millisecond
 	timed := func(f func()) time.Duration {
 		start := time.Now()
 		f()
@@ -170,13 +170,14 @@ func TestFaultOmitTotalCount(t *testing.T) {
 func TestFaultDuration(t *testing.T) {
 	s, base := startSim(t, Options{})
 	c := newCAClient(t, base)
-	mustInject(t, s, Fault{Kind: FaultStatus, Vendor: CyberArk, For: 150 * time.Millisecond})
-	for range 3 {
-		if r := c.post("/api/audits/stream/createQuery", `{"query":{}}`); r.status != 503 {
+	on := time.Now()
+	mustInject(t, s, Fault{Kind: FaultStatus, Vendor: CyberArk, For: 500 * time.Millisecond})
+	for range 2 {
+		if r := c.post("/api/audits/stream/createQuery", `{"query":{}}`); r.status != 503 && time.Since(on) < 450*time.Millisecond {
 			t.Fatalf("during the fault: %d", r.status)
 		}
 	}
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(time.Until(on.Add(600 * time.Millisecond)))
 	c.createQuery(`{"query":{}}`)
 	if n := len(s.Faults()); n != 0 {
 		t.Fatalf("%d faults still listed after expiry", n)
@@ -191,7 +192,7 @@ func TestFaultValidation(t *testing.T) {
 		{Kind: FaultExpireCursor, Vendor: XSOAR},
 		{Kind: FaultExpireCursor, Vendor: CyberArk, Endpoint: EndpointToken},
 		{Kind: FaultOmitTotalCount, Vendor: CyberArk},
-		{Kind: FaultLicense},
+		{Kind: FaultLicense, Vendor: CyberArk},
 		{Kind: FaultLatency},
 		{Kind: FaultStatus, Vendor: XSOAR, Endpoint: EndpointResults},
 		{Kind: FaultStatus, Vendor: "other"},
@@ -203,6 +204,13 @@ func TestFaultValidation(t *testing.T) {
 	}
 	if n := len(s.Faults()); n != 0 {
 		t.Fatalf("%d invalid faults were registered", n)
+	}
+	// A vendor-specific kind without a vendor gets its vendor.
+	if _, err := s.InjectFault(Fault{Kind: FaultExpireCursor}); err != nil {
+		t.Fatal(err)
+	}
+	if f := s.Faults(); len(f) != 1 || f[0].Vendor != CyberArk || f[0].Endpoint != "" {
+		t.Fatalf("expire_cursor without vendor registered as %+v", f)
 	}
 }
 

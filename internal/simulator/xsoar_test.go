@@ -167,6 +167,7 @@ func TestXSOARRateLimit(t *testing.T) {
 	_, base := startSim(t, Options{XSOARKeyLevel: KeyStandard, XSOARRateLimit: 10})
 	c := newXSClient(t, base, KeyStandard)
 	ok, limited := 0, 0
+	start := time.Now()
 	for range 30 {
 		r := c.post(xsBody(0, 10, ""))
 		switch r.status {
@@ -183,15 +184,22 @@ func TestXSOARRateLimit(t *testing.T) {
 			t.Fatalf("status %d", r.status)
 		}
 	}
-	// 30 requests in well under a second: about 10 pass (a few more if the loop is slow).
-	if ok < 10 || ok > 20 || limited == 0 {
-		t.Fatalf("%d passed and %d were limited", ok, limited)
+	// The burst of 10, plus what refilled at 10/s while the loop ran (one extra for rounding).
+	if most := 10 + int(time.Since(start).Seconds()*10) + 1; ok < 10 || ok > most || limited == 0 {
+		t.Fatalf("%d passed (at most %d allowed) and %d were limited", ok, most, limited)
 	}
 	// The limit is tenant-wide: another caller (here a wrong path) is limited too.
 	c2 := newXSClient(t, base, KeyStandard)
 	c2.path = "/xsoar/public/v1/audits/management_logs"
-	if r := c2.post(xsBody(0, 10, "")); r.status != http.StatusTooManyRequests {
-		t.Fatalf("other caller right after the burst: %d", r.status)
+	var otherLimited bool
+	for range 5 { // a slow machine may have refilled a token or two since the loop
+		if r := c2.post(xsBody(0, 10, "")); r.status == http.StatusTooManyRequests {
+			otherLimited = true
+			break
+		}
+	}
+	if !otherLimited {
+		t.Fatal("another caller was never limited right after the burst")
 	}
 	time.Sleep(300 * time.Millisecond) // refills about 3 tokens
 	if r := c.post(xsBody(0, 10, "")); r.status != http.StatusOK {

@@ -1,0 +1,123 @@
+// Command auditsim runs the CyberArk ISP and Cortex XSOAR audit API simulator on a loopback port.
+// See internal/simulator/README.md.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/secaudit/otelcol-audit/internal/simulator"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "auditsim:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("auditsim", flag.ContinueOnError)
+	var o simulator.Options
+	var level string
+	var addrFile string
+	fs.StringVar(&o.Listen, "listen", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free port)")
+	fs.StringVar(&addrFile, "addr-file", "", "write the bound host:port to this file once listening")
+	fs.IntVar(&o.CyberArkBackfill, "cyberark-backfill", 0, "CyberArk events to generate at start")
+	fs.IntVar(&o.XSOARBackfill, "xsoar-backfill", 0, "XSOAR records to generate at start")
+	fs.DurationVar(&o.BackfillSpan, "backfill-span", 24*time.Hour, "the backfill is spread over this span before now")
+	fs.Float64Var(&o.Rate, "rate", 2, "records generated per second per vendor while running (0 = none)")
+	fs.DurationVar(&o.Latency, "latency", 0, "latency added to every vendor request")
+	fs.DurationVar(&o.TokenTTL, "token-ttl", time.Hour, "lifetime of CyberArk access tokens (expires_in)")
+	fs.Uint64Var(&o.Seed, "seed", 0, "seed for generated records (0 = random)")
+	fs.StringVar(&o.ClientID, "client-id", simulator.DefaultClientID, "CyberArk OAuth2 client id")
+	fs.StringVar(&o.ClientSecret, "client-secret", simulator.DefaultClientSecret, "CyberArk OAuth2 client secret")
+	fs.StringVar(&o.WebAppID, "web-app-id", simulator.DefaultWebAppID, "CyberArk OAuth2 web app id (case-sensitive)")
+	fs.StringVar(&o.APIKey, "api-key", simulator.DefaultAPIKey, "CyberArk SIEM integration API key (x-api-key)")
+	fs.DurationVar(&o.CyberArkRetention, "cyberark-retention", 7*24*time.Hour, "CyberArk events older than this are not returned")
+	fs.DurationVar(&o.CursorTTL, "cursor-ttl", 0, "CyberArk cursors older than this are rejected with 400 (0 = never)")
+	fs.DurationVar(&o.QueryInterval, "query-interval", 0, "minimum time between CyberArk createQuery calls, else 429 (0 = no limit)")
+	fs.StringVar(&o.XSOARKeyID, "xsoar-key-id", simulator.DefaultXSOARKeyID, "XSOAR API key id (x-xdr-auth-id)")
+	fs.StringVar(&o.XSOARKey, "xsoar-key", simulator.DefaultXSOARKey, "XSOAR API key")
+	fs.StringVar(&level, "xsoar-key-level", string(simulator.KeyAdvanced), "XSOAR key security level: standard or advanced")
+	fs.Float64Var(&o.XSOARRateLimit, "xsoar-rate-limit", 10, "XSOAR requests per second per tenant (negative = unlimited)")
+	fs.IntVar(&o.XSOARResultWindow, "xsoar-result-window", 10000, "deepest XSOAR offset served per result set (negative = unlimited)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	o.XSOARKeyLevel = simulator.KeyLevel(level)
+	// A zero on the command line means "none", not "the library default".
+	if o.CyberArkRetention == 0 {
+		o.CyberArkRetention = -1
+	}
+	if o.XSOARRateLimit == 0 {
+		o.XSOARRateLimit = -1
+	}
+	if o.XSOARResultWindow == 0 {
+		o.XSOARResultWindow = -1
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	o.Logger = log
+
+	start := time.Now()
+	sim, err := simulator.New(o)
+	if err != nil {
+		return err
+	}
+	loaded := time.Since(start)
+	url, err := sim.Start()
+	if err != nil {
+		return err
+	}
+	defer sim.Close()
+	if addrFile != "" {
+		if err := writeAtomic(addrFile, sim.Addr()+"\n"); err != nil {
+			return err
+		}
+	}
+	// Credentials are deliberately not logged, not even the demo ones.
+	st := sim.Stats()
+	log.Info("auditsim listening", "addr", sim.Addr(), "url", url,
+		"cyberark_records", st.Records[simulator.CyberArk], "xsoar_records", st.Records[simulator.XSOAR],
+		"load_time", loaded.Round(time.Millisecond), "rate", o.Rate, "web_app_id", o.WebAppID,
+		"xsoar_key_id", o.XSOARKeyID, "xsoar_key_level", level)
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	got := <-sig
+	log.Info("auditsim stopping", "signal", got.String())
+	return sim.Close()
+}
+
+// writeAtomic writes the file under a temporary name and renames it, so a script polling for it
+// never reads a half-written address.
+func writeAtomic(path, content string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".auditsim-addr-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.WriteString(content); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,103 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/secaudit/otelcol-audit/internal/simulator"
+)
+
+const backfill = 20000
+
+func backfillOptions() simulator.Options {
+	return simulator.Options{CyberArkBackfill: backfill, XSOARBackfill: backfill, BackfillSpan: 2 * time.Hour}
+}
+
+// 1. A backfill of 20,000 records per vendor arrives exactly once.
+func TestBackfillArrivesExactlyOnce(t *testing.T) {
+	e := newEnv(t, backfillOptions())
+	start := time.Now()
+	agent := startCollector(t, e.dir, "agent", e.agentConfig(e.syncExporter(), ""))
+	got := e.waitExactlyOnce(3*time.Minute, agent)
+	t.Logf("backfill of %d records per vendor in %s: %v", backfill, time.Since(start).Round(time.Millisecond), got)
+}
+
+// 2. The same while the collector is killed with SIGKILL at five random moments.
+func TestSIGKILLRestartsExactlyOnce(t *testing.T) {
+	e := newEnv(t, backfillOptions())
+	agent := startCollector(t, e.dir, "agent", e.agentConfig(e.syncExporter(), ""))
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	for i := range 5 {
+		wait := time.Duration(500+rng.IntN(2500)) * time.Millisecond
+		time.Sleep(wait)
+		before := received(t, e.out)
+		agent.kill()
+		t.Logf("kill %d after %s: %d + %d records received so far", i+1, wait, len(before["cyberarkisp"]), len(before["xsoaraudit"]))
+		agent.start()
+	}
+	got := e.waitExactlyOnce(3*time.Minute, agent)
+	t.Logf("after 5 SIGKILLs: %v", got)
+}
+
+// 3. The same with every fault switched on in turn: exactly once, and the collector never exits.
+func TestFaultsExactlyOnce(t *testing.T) {
+	e := newEnv(t, simulator.Options{CyberArkBackfill: 2000, XSOARBackfill: 2000, BackfillSpan: time.Hour, Rate: 5})
+	agent := startCollector(t, e.dir, "agent", e.agentConfig(e.syncExporter(), "    overlap: 3m"))
+	e.waitExactlyOnce(2*time.Minute, agent)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("agent log:\n%s", tail(agent.logs()))
+		}
+	})
+	faults := []struct {
+		name  string
+		fault *simulator.Fault
+		add   func()
+	}{
+		{"5xx burst", &simulator.Fault{Kind: simulator.FaultStatus, Status: 503, Count: 6}, nil},
+		{"429 with Retry-After", &simulator.Fault{Kind: simulator.FaultThrottle, RetryAfter: 1, Count: 3}, nil},
+		{"429 without Retry-After", &simulator.Fault{Kind: simulator.FaultThrottle, Count: 4}, nil},
+		{"slow responses", &simulator.Fault{Kind: simulator.FaultLatency, Latency: 2 * time.Second, Count: 4}, nil},
+		{"truncated JSON", &simulator.Fault{Kind: simulator.FaultTruncate, Count: 3}, nil},
+		{"HTML page with status 200", &simulator.Fault{Kind: simulator.FaultHTML, Count: 3}, nil},
+		{"expired cursor", &simulator.Fault{Kind: simulator.FaultExpireCursor, Vendor: simulator.CyberArk, Count: 2}, nil},
+		{"missing total_count", &simulator.Fault{Kind: simulator.FaultOmitTotalCount, Vendor: simulator.XSOAR, Count: 20}, nil},
+		{"token revoked mid-stream", nil, func() { e.sim.RevokeTokens() }},
+		{"burst of 3,000 records in one time unit", nil, func() {
+			for _, v := range []simulator.Vendor{simulator.CyberArk, simulator.XSOAR} {
+				_, err := e.sim.Burst(v, 3000)
+				require.NoError(t, err)
+			}
+		}},
+		{"records arriving late", nil, func() {
+			for _, v := range []simulator.Vendor{simulator.CyberArk, simulator.XSOAR} {
+				_, err := e.sim.AddRecords(simulator.RecordsRequest{Vendor: v, Count: 50, Late: 90 * time.Second})
+				require.NoError(t, err)
+			}
+		}},
+	}
+	for _, f := range faults {
+		t.Run(f.name, func(t *testing.T) {
+			if f.fault != nil {
+				_, err := e.sim.InjectFault(*f.fault)
+				require.NoError(t, err)
+			}
+			if f.add != nil {
+				f.add()
+			}
+			for _, v := range []simulator.Vendor{simulator.CyberArk, simulator.XSOAR} {
+				_, err := e.sim.AddRecords(simulator.RecordsRequest{Vendor: v, Count: 300})
+				require.NoError(t, err)
+			}
+			got := e.waitExactlyOnceUntil(time.Now(), 2*time.Minute, agent)
+			e.sim.ClearFaults()
+			require.True(t, agent.running(), "the collector never exits")
+			t.Logf("%s: %v", f.name, got)
+		})
+	}
+}

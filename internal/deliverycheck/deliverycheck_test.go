@@ -1,0 +1,89 @@
+package deliverycheck
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/confmap"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+	"gopkg.in/yaml.v3"
+)
+
+func conf(t *testing.T, y string) *confmap.Conf {
+	t.Helper()
+	var raw map[string]any
+	require.NoError(t, yaml.Unmarshal([]byte(y), &raw))
+	return confmap.NewFromStringMap(raw)
+}
+
+const safe = `
+exporters:
+  otlp_grpc/siem:
+    sending_queue:
+      storage: file_storage
+    retry_on_failure:
+      max_elapsed_time: 0
+  debug: {}
+service:
+  pipelines:
+    logs:
+      receivers: [cyberarkisp, xsoaraudit/tenant2]
+      exporters: [otlp_grpc/siem, debug]
+`
+
+func TestSafePipelineHasNoWarning(t *testing.T) {
+	assert.Empty(t, Check(conf(t, safe)))
+}
+
+func TestUnsafeSettingsAreNamed(t *testing.T) {
+	w := Check(conf(t, `
+processors:
+  batch: {}
+exporters:
+  otlp_http: {}
+  otlp_grpc/waits:
+    sending_queue:
+      wait_for_result: true
+    retry_on_failure:
+      max_elapsed_time: 10m
+service:
+  pipelines:
+    logs/audit:
+      receivers: [xsoaraudit]
+      processors: [batch]
+      exporters: [otlp_http, otlp_grpc/waits]
+    logs/other:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [otlp_http]
+    traces:
+      receivers: [otlp]
+      exporters: [otlp_http]
+`))
+	require.Len(t, w, 4, strings.Join(w, "\n"))
+	assert.Contains(t, w[0], "pipeline logs/audit (receivers xsoaraudit): processor batch")
+	assert.Contains(t, w[1], "exporter otlp_http keeps its sending queue in memory")
+	assert.Contains(t, w[2], "exporter otlp_http drops records when the backend stays down longer than retry_on_failure.max_elapsed_time (default 5m)")
+	assert.Contains(t, w[3], "exporter otlp_grpc/waits drops records")
+}
+
+func TestConverterLogsAndNeverFails(t *testing.T) {
+	core, logs := observer.New(zap.WarnLevel)
+	c := NewFactory().Create(confmap.ConverterSettings{Logger: zap.New(core)})
+	require.NoError(t, c.Convert(context.Background(), conf(t, `
+exporters:
+  file: {path: out.json}
+service:
+  pipelines:
+    logs:
+      receivers: [cyberarkisp]
+      exporters: [file]
+`)))
+	require.Equal(t, 1, logs.Len())
+	assert.Contains(t, logs.All()[0].Message, "exporter file buffers records for flush_interval")
+	require.NoError(t, c.Convert(context.Background(), confmap.New()), "an empty configuration is not this converter's business")
+}

@@ -1,0 +1,63 @@
+package cyberarkispreceiver
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/plog"
+)
+
+// FuzzDecodePage feeds arbitrary bytes to the page decoder: it must never panic, and a page
+// it accepts must hold one log record per key, each with a non-empty ID that is also its
+// log.record.uid, and must survive OTLP encoding.
+// go test -run=^$ -fuzz=FuzzDecodePage -fuzztime=10m -parallel=1 ./receiver/cyberarkispreceiver/
+func FuzzDecodePage(f *testing.F) {
+	for _, name := range []string{"identity_page", "pam_page", "edge_page"} {
+		raw, err := os.ReadFile(filepath.Join("testdata", name+".json"))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(raw)
+	}
+	for _, s := range []string{
+		`{"data":[],"paging":{"cursor":{"cursorRef":"x"}}}`,
+		`{"data":null}`,
+		`{"data":[null,{}]}`,
+		`{"data":[{"uuid":"","timestamp":"1e400"}]}`,
+		`{"data":[{"uuid":1,"timestamp":-1,"source":"::1%eth0","customData":{"user_agent":null}}]}`,
+		`{"data":[{"timestamp":9223372036854775807},{"timestamp":1.5e308}]}`,
+		`{"data":[{"a":1,"a":2}],"data":[{"b":"\ud800"}]}`,
+		`<html>`,
+		`{"data":[{"uuid":"a"`,
+	} {
+		f.Add([]byte(s))
+	}
+	conv := testConverter()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		dp, err := conv.decodePage(body, pageContext{observed: time.Unix(1739269449, 0), prev: testFrom})
+		if err != nil {
+			return
+		}
+		recs := records(dp.page.Logs)
+		if recs.Len() != len(dp.page.Keys) {
+			t.Fatalf("%d records, %d keys", recs.Len(), len(dp.page.Keys))
+		}
+		for i, k := range dp.page.Keys {
+			if k.ID == "" {
+				t.Fatalf("record %d has an empty ID", i)
+			}
+			uid, ok := recs.At(i).Attributes().Get("log.record.uid")
+			if !ok || uid.Str() != k.ID {
+				t.Fatalf("record %d: uid %v, key %q", i, uid.AsRaw(), k.ID)
+			}
+			if k.Time.IsZero() {
+				t.Fatalf("record %d has no key time", i)
+			}
+		}
+		if _, err := (&plog.ProtoMarshaler{}).MarshalLogs(dp.page.Logs); err != nil {
+			t.Fatalf("OTLP encoding: %v", err)
+		}
+	})
+}

@@ -1,0 +1,162 @@
+package cyberarkispreceiver // import "github.com/secaudit/otelcol-audit/receiver/cyberarkispreceiver"
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
+	"github.com/secaudit/otelcol-audit/internal/poller"
+)
+
+// dateLayout is the createQuery date format, read as UTC. The filter ignores anything below a
+// second, so sending milliseconds would only suggest a precision the API does not have.
+const dateLayout = "2006-01-02 15:04:05"
+
+// query drains one open-ended Audit API query: createQuery from a second, then results pages
+// until an empty one. It has no dateTo: a bounded cursor is frozen at its upper bound, while
+// the engine opens a new query from the checkpoint at each poll anyway.
+type query struct {
+	src  *source
+	from time.Time
+	// newest is the newest event time this query returned: where a re-created query starts.
+	newest time.Time
+	// prev is the time of the last record returned, used for records without a usable time.
+	prev time.Time
+	// tenant is the tenant ID seen so far, for pages whose events carry none.
+	tenant string
+	cursor string
+	// last tells that the previous page ended the cursor chain (no next cursor, or the same).
+	last bool
+}
+
+// The createQuery body. The nesting under "query" matters: the API accepts a flat body
+// without error but then ignores its filter.
+type createQueryRequest struct {
+	Query queryModel `json:"query"`
+}
+
+type queryModel struct {
+	PageSize    int         `json:"pageSize"`
+	FilterModel filterModel `json:"filterModel"`
+	SortModel   []sortField `json:"sortModel"`
+}
+
+type filterModel struct {
+	Date            dateFilter      `json:"date"`
+	ApplicationCode []includeFilter `json:"applicationCode,omitempty"`
+}
+
+type dateFilter struct {
+	DateFrom string `json:"dateFrom"`
+}
+
+type includeFilter struct {
+	Op     string   `json:"op"`
+	Params []string `json:"params"`
+}
+
+type sortField struct {
+	FieldName string `json:"field_name"`
+	Direction string `json:"direction"`
+}
+
+type cursorResponse struct {
+	CursorRef string `json:"cursorRef"`
+}
+
+type resultsRequest struct {
+	CursorRef string `json:"cursorRef"`
+}
+
+// Next returns the next page, or done on an empty page.
+func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
+	if q.last {
+		return poller.Page{}, true, nil
+	}
+	hadCursor := q.cursor != ""
+	body, err := q.results(ctx)
+	if hadCursor && httpapi.StatusCode(err) == http.StatusBadRequest {
+		// The cursor expired or was invalidated. The events already returned are with the
+		// engine, which drops those of the boundary second that the new query repeats.
+		q.src.logger.Info("The Audit API no longer accepts the query cursor; re-creating the query from the newest event read",
+			zap.Time("from", q.newest), zap.String("error", err.Error()))
+		q.cursor = ""
+		body, err = q.results(ctx)
+	}
+	if err != nil {
+		return poller.Page{}, false, auditError(err)
+	}
+	sent := q.cursor
+	dp, err := q.src.conv.decodePage(body, pageContext{observed: time.Now(), prev: q.prev, tenant: q.tenant})
+	if err != nil {
+		return poller.Page{}, false, fmt.Errorf("reading a results page: %w", err)
+	}
+	if dp.badTimes > 0 || dp.derivedIDs > 0 {
+		q.src.logger.Debug("Results page has events without a usable timestamp or uuid",
+			zap.Int("bad_timestamp", dp.badTimes), zap.Int("missing_uuid", dp.derivedIDs))
+	}
+	if len(dp.page.Keys) == 0 {
+		return poller.Page{}, true, nil
+	}
+	q.prev = dp.page.Keys[len(dp.page.Keys)-1].Time
+	q.tenant = dp.tenant
+	if dp.newest.After(q.newest) {
+		q.newest = dp.newest
+	}
+	if dp.cursor == "" || dp.cursor == sent {
+		q.last = true
+	}
+	q.cursor = dp.cursor
+	return dp.page, false, nil
+}
+
+// results fetches the page at the current cursor, creating the query first when there is none.
+func (q *query) results(ctx context.Context) ([]byte, error) {
+	if q.cursor == "" {
+		cursor, err := q.create(ctx)
+		if err != nil {
+			return nil, err
+		}
+		q.cursor = cursor
+	}
+	req, _ := json.Marshal(resultsRequest{CursorRef: q.cursor})
+	resp, err := q.src.post(ctx, opResults, q.src.resultsURL, req)
+	if err != nil {
+		return nil, err
+	}
+	return resp.Body, nil
+}
+
+// create posts createQuery from the newest event time read so far and returns its cursor.
+func (q *query) create(ctx context.Context) (string, error) {
+	m := queryModel{
+		PageSize:    q.src.pageSize,
+		FilterModel: filterModel{Date: dateFilter{DateFrom: q.newest.UTC().Truncate(time.Second).Format(dateLayout)}},
+		SortModel:   []sortField{{FieldName: "timestamp", Direction: "asc"}},
+	}
+	if len(q.src.appCodes) > 0 {
+		m.FilterModel.ApplicationCode = []includeFilter{{Op: "include", Params: q.src.appCodes}}
+	}
+	req, err := json.Marshal(createQueryRequest{Query: m})
+	if err != nil {
+		return "", err
+	}
+	resp, err := q.src.post(ctx, opCreateQuery, q.src.createURL, req)
+	if err != nil {
+		if httpapi.StatusCode(err) == http.StatusBadRequest {
+			return "", poller.Permanent(fmt.Errorf("the Audit API rejected the query (%w); check page_size (1 to %d) and application_codes", err, maxPageSize))
+		}
+		return "", err
+	}
+	var cr cursorResponse
+	if err := json.Unmarshal(resp.Body, &cr); err != nil || cr.CursorRef == "" {
+		return "", fmt.Errorf("createQuery answered without a cursorRef (%s); check that endpoint is the Audit API base URL shown on the Export to SIEM integration",
+			describeBody(resp.Body, q.src.conv.secrets))
+	}
+	return cr.CursorRef, nil
+}

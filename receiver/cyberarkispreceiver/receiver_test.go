@@ -1,0 +1,211 @@
+package cyberarkispreceiver
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/secaudit/otelcol-audit/receiver/cyberarkispreceiver/internal/metadata"
+)
+
+const waitFor = 10 * time.Second
+
+func receiverSettings(t *testing.T, logger *zap.Logger) receiver.Settings {
+	t.Helper()
+	set := receivertest.NewNopSettings(metadata.Type)
+	// A fixed ID: file storage names its file after it, and a restart must find the same file.
+	set.ID = component.NewIDWithName(metadata.Type, "test")
+	if logger != nil {
+		set.Logger = logger
+	}
+	set.BuildInfo.Version = "v0.0.1-test"
+	return set
+}
+
+// statusHost is a storage host that also records the component status the receiver reports.
+type statusHost struct {
+	*storagetest.StorageHost
+	mu     sync.Mutex
+	events []*componentstatus.Event
+}
+
+func (h *statusHost) Report(ev *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev)
+}
+
+// permanent returns the permanent error reported, if any.
+func (h *statusHost) permanent() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, ev := range h.events {
+		if ev.Status() == componentstatus.StatusPermanentError {
+			return ev.Err()
+		}
+	}
+	return nil
+}
+
+func (h *statusHost) errors() []error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var errs []error
+	for _, ev := range h.events {
+		if ev.Err() != nil {
+			errs = append(errs, ev.Err())
+		}
+	}
+	return errs
+}
+
+type harness struct {
+	cfg    *Config
+	sink   *consumertest.LogsSink
+	host   *statusHost
+	logs   *observer.ObservedLogs
+	stop   func()
+	logger *zap.Logger
+}
+
+// testConfig points a receiver at the fake, with fast polls and retries.
+func testConfig(s *fakeISP) *Config {
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	cfg.ClientConfig.Endpoint = s.URL()
+	cfg.IdentityURL = s.URL() + "/"
+	cfg.WebAppID = s.webAppID
+	cfg.ClientID = s.clientID
+	cfg.ClientSecret = "Sup3r-Secret-Passw0rd"
+	cfg.APIKey = "ak-9f8e7d6c5b4a"
+	cfg.Poll.StartTime = "2 hours ago"
+	cfg.Poll.PollInterval = 50 * time.Millisecond
+	cfg.Poll.RequestsPerSecond = 0
+	cfg.Poll.Retry.InitialInterval = 5 * time.Millisecond
+	cfg.Poll.Retry.MaxInterval = 20 * time.Millisecond
+	cfg.Poll.Retry.MaxElapsedTime = 5 * time.Second
+	id := storagetest.NewStorageID("test")
+	cfg.Poll.StorageID = &id
+	return cfg
+}
+
+// start builds the real receiver through the factory over file-backed storage in dir.
+func start(t *testing.T, cfg *Config, dir string) *harness {
+	t.Helper()
+	core, logs := observer.New(zapcore.DebugLevel)
+	logger := zap.New(core)
+	h := &harness{cfg: cfg, sink: new(consumertest.LogsSink), logs: logs, logger: logger,
+		host: &statusHost{StorageHost: storagetest.NewStorageHost().WithFileBackedStorageExtension("test", dir)}}
+	r, err := NewFactory().CreateLogs(context.Background(), receiverSettings(t, logger), cfg, h.sink)
+	require.NoError(t, err)
+	require.NoError(t, r.Start(context.Background(), h.host))
+	var once sync.Once
+	h.stop = func() { once.Do(func() { require.NoError(t, r.Shutdown(context.Background())) }) }
+	t.Cleanup(h.stop)
+	return h
+}
+
+// uids returns how many times each log.record.uid was delivered.
+func (h *harness) uids() map[string]int {
+	out := map[string]int{}
+	for _, ld := range h.sink.AllLogs() {
+		rls := ld.ResourceLogs()
+		for i := 0; i < rls.Len(); i++ {
+			sls := rls.At(i).ScopeLogs()
+			for j := 0; j < sls.Len(); j++ {
+				lrs := sls.At(j).LogRecords()
+				for k := 0; k < lrs.Len(); k++ {
+					v, _ := lrs.At(k).Attributes().Get("log.record.uid")
+					out[v.Str()]++
+				}
+			}
+		}
+	}
+	return out
+}
+
+// requireExactlyOnce waits until every event was delivered, then checks none was delivered twice.
+func (h *harness) requireExactlyOnce(t *testing.T, events []fakeEvent) {
+	t.Helper()
+	require.Eventually(t, func() bool { return h.sink.LogRecordCount() >= len(events) }, waitFor, 10*time.Millisecond,
+		"delivered %d of %d", h.sink.LogRecordCount(), len(events))
+	got := h.uids()
+	for _, e := range events {
+		assert.Equal(t, 1, got[e.raw["uuid"].(string)], "event %s", e.raw["uuid"])
+	}
+	assert.Len(t, got, len(events))
+	assert.Equal(t, len(events), h.sink.LogRecordCount())
+}
+
+func (h *harness) logText() string {
+	var b strings.Builder
+	for _, e := range h.logs.All() {
+		b.WriteString(e.Message)
+		for k, v := range e.ContextMap() {
+			b.WriteString(" " + k + "=")
+			b.WriteString(strings.ReplaceAll(strings.TrimSpace(toString(v)), "\n", " "))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func toString(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	if e, ok := v.(error); ok {
+		return e.Error()
+	}
+	return strings.TrimSpace(strings.ReplaceAll(fmtAny(v), "\n", " "))
+}
+
+func TestReceiverPagesToTheEmptyPage(t *testing.T) {
+	s := newFakeISP(t)
+	events := makeEvents("page", 1203, time.Now().Add(-time.Hour), 40)
+	s.add(events...)
+	cfg := testConfig(s)
+	cfg.ApplicationCodes = []string{"IDP", "PAM"}
+	h := start(t, cfg, t.TempDir())
+	h.requireExactlyOnce(t, events)
+
+	// 1203 events at 500 a page: three pages, then the empty page ends the first query.
+	require.Eventually(t, func() bool { return s.count("results") >= 4 }, waitFor, 10*time.Millisecond)
+	froms := s.froms()
+	require.NotEmpty(t, froms)
+	startAt := time.Now().Add(-2 * time.Hour).UTC()
+	first, err := time.Parse(dateLayout, froms[0])
+	require.NoError(t, err)
+	assert.WithinDuration(t, startAt, first, 5*time.Second, "first query starts at start_time")
+	s.mu.Lock()
+	assert.Equal(t, []string{"IDP", "PAM"}, s.queries[0].appCodes)
+	assert.Equal(t, 500, s.queries[0].pageSize)
+	s.mu.Unlock()
+
+	// Later polls start from the checkpoint: the second of the newest event delivered.
+	last := events[len(events)-1].ts.UTC().Truncate(time.Second).Format(dateLayout)
+	require.Eventually(t, func() bool { f := s.froms(); return len(f) >= 2 && f[len(f)-1] == last }, waitFor, 10*time.Millisecond)
+	assert.Equal(t, 1, s.count("token"), "the token is cached")
+	assert.NoError(t, h.host.permanent())
+
+	// Events that arrive later are delivered by a following poll, once.
+	more := makeEvents("late", 30, events[len(events)-1].ts.Add(time.Second), 10)
+	s.add(more...)
+	h.requireExactlyOnce(t, append(events, more...))
+}
+
+func fmtAny(v any) string { return fmt.Sprint(v) }
