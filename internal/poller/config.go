@@ -37,6 +37,9 @@ func NewDefaultConfig() Config {
 		StartTime:        "1 minute ago",
 		PollInterval:     time.Minute,
 		MaxEventsPerPoll: 10000,
+		// A few seconds of re-reading catch records that land behind ones already served
+		// within the same moment, at the cost of re-reading a handful of records per poll.
+		Overlap: 10 * time.Second,
 		Retry:            configretry.NewDefaultBackOffConfig(),
 	}
 }

@@ -40,7 +40,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	assert.True(t, cfg.Poll.Retry.Enabled)
 	assert.Nil(t, cfg.Poll.StorageID)
 	assert.Empty(t, cfg.ApplicationCodes)
-	assert.Zero(t, cfg.Poll.Overlap)
+	assert.Equal(t, 10*time.Second, cfg.Poll.Overlap)
 }
 
 func TestLoadConfigEveryKey(t *testing.T) {
