@@ -132,7 +132,7 @@ func (c *Client) attempt(ctx context.Context, op string, newReq func(context.Con
 	if err != nil {
 		return nil, 0, &NetworkError{Op: op, Err: errors.New(c.scrub(err.Error()))}
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, c.s.MaxResponseBytes+1))
 	if int64(len(body)) > c.s.MaxResponseBytes {
 		return nil, 0, fmt.Errorf("%s: response body is larger than %d bytes; the API returned more than one page can hold", op, c.s.MaxResponseBytes)

@@ -40,7 +40,7 @@ func NewDefaultConfig() Config {
 		// A few seconds of re-reading catch records that land behind ones already served
 		// within the same moment, at the cost of re-reading a handful of records per poll.
 		Overlap: 10 * time.Second,
-		Retry:            configretry.NewDefaultBackOffConfig(),
+		Retry:   configretry.NewDefaultBackOffConfig(),
 	}
 }
 

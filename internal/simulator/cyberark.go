@@ -322,7 +322,8 @@ func (s *Simulator) caPage(c caCursor, now time.Time) response {
 	}
 
 	bp := getBuf()
-	b := append((*bp)[:0], `{"data":[`...)
+	b := (*bp)[:0]
+	b = append(b, `{"data":[`...)
 	n := 0
 	var lastTS, lastSeq uint64
 	emit := func(rec *record) {

@@ -32,15 +32,6 @@ func (w *objWriter) str(k, v string) { w.key(k); w.b = appendJSONString(w.b, v) 
 
 func (w *objWriter) null(k string) { w.key(k); w.b = append(w.b, "null"...) }
 
-// strOrNull writes null for an empty string: the way Identity events spell "no value".
-func (w *objWriter) strOrNull(k, v string) {
-	if v == "" {
-		w.null(k)
-		return
-	}
-	w.str(k, v)
-}
-
 func (w *objWriter) int(k string, v int64) { w.key(k); w.b = strconv.AppendInt(w.b, v, 10) }
 
 func (w *objWriter) float(k string, v float64) {

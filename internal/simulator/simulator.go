@@ -130,7 +130,7 @@ func (s *Simulator) Start() (string, error) {
 	if s.started {
 		return s.baseURL, errors.New("simulator: already started")
 	}
-	ln, err := net.Listen("tcp", s.opts.Listen)
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", s.opts.Listen)
 	if err != nil {
 		return "", fmt.Errorf("simulator: listen: %w", err)
 	}

@@ -108,7 +108,6 @@ func (s *store) len() int {
 // The search helpers below need the lock held (read or write).
 
 // lowerBound is the first index with ts >= t.
-func (s *store) lowerBound(t int64) int { return lowerBound(s.recs, t) }
 
 // upperBound is the first index with ts > t.
 func (s *store) upperBound(t int64) int { return upperBound(s.recs, t) }

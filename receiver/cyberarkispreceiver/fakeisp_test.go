@@ -118,12 +118,6 @@ func (s *fakeISP) froms() []string {
 	return append([]string(nil), s.dateFroms...)
 }
 
-func (s *fakeISP) revokeTokens() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.tokens)
-}
-
 func (s *fakeISP) violate(format string, args ...any) {
 	s.violations = append(s.violations, fmt.Sprintf(format, args...))
 }
