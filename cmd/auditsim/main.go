@@ -38,6 +38,7 @@ func run(args []string) error {
 	fs.DurationVar(&o.Latency, "latency", 0, "latency added to every vendor request")
 	fs.DurationVar(&o.TokenTTL, "token-ttl", time.Hour, "lifetime of CyberArk access tokens (expires_in)")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed for generated records (0 = random)")
+	fs.Int64Var(&o.XSOARFirstID, "xsoar-first-id", 0, "AUDIT_ID of the first XSOAR record (0 = 100001); give each run new IDs when a collector keeps its checkpoint across runs")
 	fs.StringVar(&o.ClientID, "client-id", simulator.DefaultClientID, "CyberArk OAuth2 client id")
 	fs.StringVar(&o.ClientSecret, "client-secret", simulator.DefaultClientSecret, "CyberArk OAuth2 client secret")
 	fs.StringVar(&o.WebAppID, "web-app-id", simulator.DefaultWebAppID, "CyberArk OAuth2 web app id (case-sensitive)")

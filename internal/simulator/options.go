@@ -102,6 +102,9 @@ type Options struct {
 	TenantID string
 	// Seed makes generated records reproducible. 0 picks a random seed.
 	Seed uint64
+	// XSOARFirstID is the AUDIT_ID of the first XSOAR record. Default 100001. A simulator restarted
+	// against a collector that kept its checkpoint needs IDs the previous run did not use.
+	XSOARFirstID int64
 	// Now is the simulator clock, used for record times, token expiry, cursor expiry, retention and
 	// the XSOAR timestamp check. Default time.Now. Rate limits, latency and fault durations always
 	// use real time.

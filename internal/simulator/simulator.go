@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -98,7 +99,7 @@ func (s *Simulator) newFeed(v Vendor, stream uint64) *feed {
 		vendor: v,
 		store:  st,
 		gen:    newGenerator(v, s.opts.Seed, stream, st.vocab, s.opts.TenantID, s.opts.XSOARKeyID),
-		nextID: 100001,
+		nextID: cmp.Or(s.opts.XSOARFirstID, 100001),
 	}
 }
 

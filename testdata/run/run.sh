@@ -12,7 +12,10 @@ rm -f "$addr_file"
 # your secret store the same way.
 export CYBERARK_CLIENT_SECRET=sim-secret CYBERARK_API_KEY=sim-api-key XSOAR_API_KEY=sim-xsoar-key
 
-"$root/bin/auditsim" --listen 127.0.0.1:0 --addr-file "$addr_file" \
+# A fixed port: the checkpoint is keyed by the tenant's host and port, so a rerun resumes it.
+# New XSOAR IDs each run: this simulator forgets its records when it stops, a real tenant does not.
+"$root/bin/auditsim" --listen "${AUDITSIM_LISTEN:-127.0.0.1:18650}" --addr-file "$addr_file" \
+  --xsoar-first-id "$(date +%s)000" \
   --cyberark-backfill "${BACKFILL:-5000}" --xsoar-backfill "${BACKFILL:-5000}" --backfill-span 50m --rate 2 \
   >"$AUDIT_RUN_DIR/auditsim.log" 2>&1 &
 sim=$!
@@ -22,7 +25,8 @@ cleanup() {
   [ -n "$col" ] && kill -INT "$col" 2>/dev/null && wait "$col" 2>/dev/null || true
   kill -INT "$sim" 2>/dev/null && wait "$sim" 2>/dev/null || true
   echo
-  echo "Stopped. Records exported: $(cat "$AUDIT_RUN_DIR"/output/audit*.jsonl 2>/dev/null | grep -o '"log.record.uid"' | wc -l) (in $AUDIT_RUN_DIR/output)."
+  uids=$(grep -ho '"key":"log.record.uid","value":{"stringValue":"[^"]*"' "$AUDIT_RUN_DIR"/output/audit*.jsonl 2>/dev/null || true)
+  echo "Stopped. Records exported by all runs so far: $(grep -c . <<<"$uids"), unique IDs: $(sort -u <<<"$uids" | grep -c .) (in $AUDIT_RUN_DIR/output)."
   echo "Run 'make run' again to resume from the checkpoints in $AUDIT_RUN_DIR/storage."
 }
 trap cleanup INT TERM EXIT
