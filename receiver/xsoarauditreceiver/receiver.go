@@ -23,13 +23,14 @@ const (
 func spec(c *Config) poller.Spec {
 	origin, _ := apiOrigin(c.ClientConfig.Endpoint) // checked by Validate
 	return poller.Spec{
-		HTTP:         &c.ClientConfig,
-		Poll:         &c.Poll,
-		Tenant:       origin.Host,
-		Secrets:      []string{string(c.APIKey)},
-		Granularity:  granularity,
-		Retention:    retention,
-		Source:       []string{metadata.Type.String(), origin.Host, c.APIKeyID, strings.ToLower(c.Path)},
+		HTTP:        &c.ClientConfig,
+		Poll:        &c.Poll,
+		Tenant:      origin.Host,
+		Secrets:     []string{string(c.APIKey), strings.TrimSpace(string(c.APIKey))}, // the trimmed form is what is sent
+		Granularity: granularity,
+		Retention:   retention,
+		// With or without its trailing slash, the path names the same records.
+		Source:       []string{metadata.Type.String(), origin.Host, strings.TrimSpace(c.APIKeyID), strings.TrimRight(strings.ToLower(c.Path), "/")},
 		NewTelemetry: newTelemetry,
 		NewSource: func(api *httpapi.Client, set receiver.Settings) (poller.Source, error) {
 			return newSource(c, origin, api, set)

@@ -1,0 +1,159 @@
+package xsoarauditreceiver
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver/internal/metadata"
+)
+
+func loadConfig(t *testing.T, name string) (*Config, error) {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	sub, err := cm.Sub(component.NewIDWithName(metadata.Type, name).String())
+	require.NoError(t, err)
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	require.NoError(t, sub.Unmarshal(cfg))
+	return cfg, confmap.Validate(cfg)
+}
+
+func TestLoadConfigReadsEveryKey(t *testing.T) {
+	cfg, err := loadConfig(t, "all")
+	require.NoError(t, err)
+
+	want := NewFactory().CreateDefaultConfig().(*Config)
+	want.ClientConfig.Endpoint = "https://mytenant.crtx.eu.paloaltonetworks.com/xsoar/public/v1/"
+	want.ClientConfig.Timeout = 45 * time.Second
+	want.ClientConfig.ProxyURL = "http://proxy.internal:3128"
+	want.ClientConfig.TLS.InsecureSkipVerify = true
+	want.ClientConfig.Headers = configopaque.MapList{{Name: "X-Request-Source", Value: "otelcol"}}
+	want.APIKeyID = "42"
+	want.APIKey = "0123456789abcdef"
+	want.SecurityLevel = securityStandard
+	want.PageSize = 50
+	want.SettleDelay = 30 * time.Second
+	want.Path = "/public_api/v1/audits/management_logs/"
+	want.Poll.StartTime = "3 days ago"
+	want.Poll.PollInterval = 2 * time.Minute
+	want.Poll.MaxEventsPerPoll = 2500
+	want.Poll.RequestsPerSecond = 2.5
+	want.Poll.Overlap = time.Minute
+	storage := component.MustNewIDWithName("file_storage", "xsoar")
+	want.Poll.StorageID = &storage
+	want.Poll.Retry.Enabled = false
+	want.Poll.Retry.InitialInterval = 2 * time.Second
+	want.Poll.Retry.RandomizationFactor = 0.25
+	want.Poll.Retry.Multiplier = 3
+	want.Poll.Retry.MaxInterval = 40 * time.Second
+	want.Poll.Retry.MaxElapsedTime = 10 * time.Minute
+	assert.Equal(t, want, cfg)
+
+	// Guard the guard: every value above differs from its default, or the test proves nothing.
+	def := NewFactory().CreateDefaultConfig().(*Config)
+	assert.NotEqual(t, def.ClientConfig.Timeout, cfg.ClientConfig.Timeout)
+	assert.NotEqual(t, def.SecurityLevel, cfg.SecurityLevel)
+	assert.NotEqual(t, def.PageSize, cfg.PageSize)
+	assert.NotEqual(t, def.SettleDelay, cfg.SettleDelay)
+	assert.NotEqual(t, def.Path, cfg.Path)
+	assert.NotEqual(t, def.Poll.StartTime, cfg.Poll.StartTime)
+	assert.NotEqual(t, def.Poll.PollInterval, cfg.Poll.PollInterval)
+	assert.NotEqual(t, def.Poll.MaxEventsPerPoll, cfg.Poll.MaxEventsPerPoll)
+	assert.NotEqual(t, def.Poll.RequestsPerSecond, cfg.Poll.RequestsPerSecond)
+	assert.NotEqual(t, def.Poll.Overlap, cfg.Poll.Overlap)
+	assert.NotEqual(t, def.Poll.Retry, cfg.Poll.Retry)
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, err := loadConfig(t, "minimal")
+	require.NoError(t, err)
+	assert.Equal(t, securityAdvanced, cfg.SecurityLevel)
+	assert.Equal(t, "1 minute ago", cfg.Poll.StartTime)
+	assert.Equal(t, time.Minute, cfg.Poll.PollInterval)
+	assert.Equal(t, 100, cfg.PageSize)
+	assert.Equal(t, 10000, cfg.Poll.MaxEventsPerPoll)
+	assert.Equal(t, 5.0, cfg.Poll.RequestsPerSecond)
+	assert.Nil(t, cfg.Poll.StorageID)
+	assert.Equal(t, 5*time.Second, cfg.SettleDelay)
+	assert.Equal(t, 10*time.Second, cfg.Poll.Overlap)
+	assert.Equal(t, "/public_api/v1/audits/management_logs", cfg.Path)
+	assert.Equal(t, 60*time.Second, cfg.ClientConfig.Timeout)
+	assert.True(t, cfg.Poll.Retry.Enabled)
+}
+
+func TestInvalidConfigNamesTheKey(t *testing.T) {
+	valid := func() *Config {
+		cfg := NewFactory().CreateDefaultConfig().(*Config)
+		cfg.ClientConfig.Endpoint = "mytenant.crtx.us.paloaltonetworks.com"
+		cfg.APIKeyID = "7"
+		cfg.APIKey = "k"
+		return cfg
+	}
+	require.NoError(t, confmap.Validate(valid()))
+
+	tests := []struct {
+		name   string
+		mutate func(*Config)
+		want   string
+	}{
+		{"no endpoint", func(c *Config) { c.ClientConfig.Endpoint = "" }, "endpoint"},
+		{"endpoint with a query", func(c *Config) { c.ClientConfig.Endpoint = "https://tenant.example.com/?x=1" }, "endpoint"},
+		{"endpoint not http", func(c *Config) { c.ClientConfig.Endpoint = "ftp://tenant.example.com" }, "endpoint"},
+		{"endpoint with credentials", func(c *Config) { c.ClientConfig.Endpoint = "https://user:pw@tenant.example.com" }, "endpoint"},
+		{"no key id", func(c *Config) { c.APIKeyID = " " }, "api_key_id"},
+		{"no key", func(c *Config) { c.APIKey = "" }, "api_key"},
+		{"unknown security level", func(c *Config) { c.SecurityLevel = "high" }, "security_level"},
+		{"page size 0", func(c *Config) { c.PageSize = 0 }, "page_size"},
+		{"page size over 100", func(c *Config) { c.PageSize = 101 }, "page_size"},
+		{"negative settle delay", func(c *Config) { c.SettleDelay = -time.Second }, "settle_delay"},
+		{"relative path", func(c *Config) { c.Path = "public_api/v1/audits/management_logs" }, "path"},
+		{"bad start time", func(c *Config) { c.Poll.StartTime = "last tuesday" }, "start_time"},
+		{"poll interval too short", func(c *Config) { c.Poll.PollInterval = 10 * time.Millisecond }, "poll_interval"},
+		{"max events 0", func(c *Config) { c.Poll.MaxEventsPerPoll = 0 }, "max_events_per_poll"},
+		{"negative rate", func(c *Config) { c.Poll.RequestsPerSecond = -1 }, "requests_per_second"},
+		{"negative overlap", func(c *Config) { c.Poll.Overlap = -time.Second }, "overlap"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := valid()
+			tt.mutate(cfg)
+			err := confmap.Validate(cfg)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.want)
+			assert.NotContains(t, err.Error(), "0123456789abcdef")
+		})
+	}
+}
+
+func TestAPIOrigin(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"mytenant.crtx.us.paloaltonetworks.com", "https://api-mytenant.crtx.us.paloaltonetworks.com"},
+		{"api-mytenant.crtx.us.paloaltonetworks.com", "https://api-mytenant.crtx.us.paloaltonetworks.com"},
+		{"https://mytenant.crtx.us.paloaltonetworks.com", "https://api-mytenant.crtx.us.paloaltonetworks.com"},
+		{"https://api-mytenant.crtx.us.paloaltonetworks.com/", "https://api-mytenant.crtx.us.paloaltonetworks.com"},
+		{"https://mytenant.crtx.us.paloaltonetworks.com/xsoar/public/v1/", "https://api-mytenant.crtx.us.paloaltonetworks.com"},
+		{"https://api-mytenant.crtx.us.paloaltonetworks.com/xsoar", "https://api-mytenant.crtx.us.paloaltonetworks.com"},
+		{"https://api-mytenant.crtx.us.paloaltonetworks.com/public_api/v1", "https://api-mytenant.crtx.us.paloaltonetworks.com"},
+		{"  HTTPS://MyTenant.CRTX.us.paloaltonetworks.com/  ", "https://api-mytenant.crtx.us.paloaltonetworks.com"},
+		{"xsoar.mycompany.com:8443", "https://api-xsoar.mycompany.com:8443"},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080"},
+		{"http://localhost:8080", "http://localhost:8080"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			u, err := apiOrigin(tt.in)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, u.String())
+		})
+	}
+}

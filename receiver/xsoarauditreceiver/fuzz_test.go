@@ -1,0 +1,67 @@
+package xsoarauditreceiver
+
+import (
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+
+	"go.uber.org/zap"
+)
+
+// FuzzDecodePage feeds arbitrary bodies to the page decoder: it must never panic, and a page
+// it accepts must pair every log record with a key that has an ID and a time.
+// Run: go test -run=^$ -fuzz=FuzzDecodePage -fuzztime=10m -parallel=1 ./receiver/xsoarauditreceiver/
+func FuzzDecodePage(f *testing.F) {
+	// Seeds stay small: the fuzzer minimises every new interesting input, and minimising a
+	// many-kilobyte page takes its whole minimisation budget, stalling the run.
+	f.Add([]byte(`{"reply":{"result_count":1,"data":[{"AUDIT_ID":1204,"AUDIT_OWNER_NAME":"Dana","AUDIT_OWNER_EMAIL":"",` +
+		`"AUDIT_ASSET_JSON":"{}","AUDIT_ASSET_NAMES":"","AUDIT_HOSTNAME":null,"AUDIT_RESULT":"FAIL","AUDIT_REASON":null,` +
+		`"AUDIT_DESCRIPTION":"x","AUDIT_ENTITY":"AUTH","AUDIT_ENTITY_SUBTYPE":"Login","AUDIT_SESSION_ID":491027553310,` +
+		`"AUDIT_CASE_ID":null,"AUDIT_INSERT_TIME":1744456200125}]}}`))
+	f.Add([]byte(`{"reply":{"data":[{"AUDIT_ID":98765432109876543210,"AUDIT_ASSET_JSON":{"k":[1,2.5,"s"]},` +
+		`"AUDIT_INSERT_TIME":1744456299142,"AUDIT_SEVERITY":"SEV_020_LOW","AUDIT_SOURCE_IP":"203.0.113.45",` +
+		`"AUDIT_USER_AGENT":"curl","AUDIT_USER_ROLES":["Account Admin",""],"AUDIT_ADDITIONAL_INFORMATION":{"n":null},` +
+		`"AUDIT_OBJECT_ID":5,"AUDIT_CASE_ID":"c"}],"total_count":1,"result_count":1}}`))
+	for _, s := range []string{
+		``,
+		`<html></html>`,
+		`{"reply":{"total_count":1,"result_count":1,"data":[{"AUDIT_ID":1,"AUDIT_INSERT_TIME":1744456299142}]}}`,
+		`{"reply":{"data":[{"AUDIT_INSERT_TIME":"x"},{}]}}`,
+		`{"reply":{"err_code":401,"err_msg":"Public API request unauthorized","err_extra":null}}`,
+		`{"error":{"message":"x"}}`,
+		`{"reply":[{"AUDIT_ID":"a\u0000b","AUDIT_USER_ROLES":[1,true,null,{"a":1}]}]}`,
+		`{"reply":{"data":[{"AUDIT_ID":1e400,"AUDIT_SESSION_ID":-0.0,"AUDIT_INSERT_TIME":1.5e12}]}}`,
+		`{"reply":{"data":[{"AUDIT_\u0049D":7,"AUDIT_ENTITY":"\ud800","AUDIT_SEVERITY":"SEV_"}]}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	d := newPageDecoder(testTenant, "fuzz", zap.NewNop())
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := d.decode(body, testObserved, testPrev)
+		if err != nil {
+			return
+		}
+		rs := records(p.logs)
+		if rs.Len() != len(p.keys) {
+			t.Fatalf("%d log records but %d keys", rs.Len(), len(p.keys))
+		}
+		for i, k := range p.keys {
+			if k.ID == "" {
+				t.Fatalf("key %d has no ID", i)
+			}
+			if k.Time.IsZero() {
+				t.Fatalf("key %d has no time", i)
+			}
+			lr := rs.At(i)
+			uid, ok := lr.Attributes().Get("log.record.uid")
+			if !ok || uid.Str() != k.ID {
+				t.Fatalf("record %d: log.record.uid %v, key %q", i, uid.AsRaw(), k.ID)
+			}
+			requireValidUTF8(t, lr.Body())
+			for name, v := range lr.Attributes().All() {
+				requireValidUTF8(t, pcommon.NewValueStr(name))
+				requireValidUTF8(t, v)
+			}
+		}
+	})
+}

@@ -1,0 +1,211 @@
+package xsoarauditreceiver
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver/internal/metadata"
+)
+
+const (
+	waitFor = 15 * time.Second
+	tick    = 5 * time.Millisecond
+)
+
+// statusHost is a host with file-backed storage that records the component status events.
+type statusHost struct {
+	*storagetest.StorageHost
+	mu     sync.Mutex
+	events []*componentstatus.Event
+}
+
+func (h *statusHost) Report(ev *componentstatus.Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events = append(h.events, ev)
+}
+
+// lastError returns the latest error event of the given status, or nil.
+func (h *statusHost) lastError(st componentstatus.Status) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i := len(h.events) - 1; i >= 0; i-- {
+		if h.events[i].Status() == st {
+			return h.events[i].Err()
+		}
+	}
+	return nil
+}
+
+// run is one receiver instance started through the factory, like the collector does it.
+type run struct {
+	t       *testing.T
+	rcv     receiver.Logs
+	sink    *consumertest.LogsSink
+	host    *statusHost
+	logs    *observer.ObservedLogs
+	stopped bool
+}
+
+// testConfig points the default configuration at the fake tenant, with fast polls and retries.
+func testConfig(t *testing.T, f *fakeXSOAR, startMs int64) *Config {
+	t.Helper()
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	cfg.ClientConfig.Endpoint = f.url()
+	cfg.APIKeyID = testKeyID
+	cfg.APIKey = testKey
+	if !f.advanced {
+		cfg.SecurityLevel = securityStandard
+	}
+	cfg.SettleDelay = 0
+	cfg.Poll.Overlap = 0 // exact request windows in assertions; the overlap tests set their own
+	cfg.Poll.StartTime = time.UnixMilli(startMs).UTC().Format(time.RFC3339Nano)
+	cfg.Poll.PollInterval = 30 * time.Millisecond
+	cfg.Poll.RequestsPerSecond = 0
+	cfg.Poll.Retry.InitialInterval = time.Millisecond
+	cfg.Poll.Retry.MaxInterval = 5 * time.Millisecond
+	cfg.Poll.Retry.MaxElapsedTime = 2 * time.Second
+	id := storagetest.NewStorageID("test")
+	cfg.Poll.StorageID = &id
+	require.NoError(t, cfg.Validate())
+	return cfg
+}
+
+// startReceiver starts a receiver over file-backed storage in dir, logging at debug level.
+func startReceiver(t *testing.T, cfg *Config, dir string) *run {
+	t.Helper()
+	core, logs := observer.New(zapcore.DebugLevel)
+	set := receivertest.NewNopSettings(metadata.Type)
+	// NewNopSettings names each instance with a fresh UUID; a restarted collector keeps its
+	// receiver's ID, and the storage client is keyed by it.
+	set.ID = component.NewIDWithName(metadata.Type, "test")
+	set.Logger = zap.New(core)
+	set.BuildInfo.Version = "test"
+	sink := new(consumertest.LogsSink)
+	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
+	require.NoError(t, err)
+	host := &statusHost{StorageHost: storagetest.NewStorageHost().WithFileBackedStorageExtension("test", dir)}
+	require.NoError(t, rcv.Start(context.Background(), host))
+	r := &run{t: t, rcv: rcv, sink: sink, host: host, logs: logs}
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *run) stop() {
+	if r.stopped {
+		return
+	}
+	r.stopped = true
+	require.NoError(r.t, r.rcv.Shutdown(context.Background()))
+}
+
+// uids returns log.record.uid of every record delivered, in delivery order.
+func (r *run) uids() []string {
+	var out []string
+	for _, ld := range r.sink.AllLogs() {
+		forEachRecord(ld, func(lr plog.LogRecord) {
+			v, _ := lr.Attributes().Get("log.record.uid")
+			out = append(out, v.Str())
+		})
+	}
+	return out
+}
+
+func forEachRecord(ld plog.Logs, fn func(plog.LogRecord)) {
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				fn(lr)
+			}
+		}
+	}
+}
+
+// waitRecords waits until n records were delivered.
+func (r *run) waitRecords(n int) {
+	r.t.Helper()
+	require.Eventually(r.t, func() bool { return r.sink.LogRecordCount() >= n }, waitFor, tick,
+		"want %d records", n)
+}
+
+// waitStatus waits for an error status event and returns its error.
+func (r *run) waitStatus(st componentstatus.Status) error {
+	r.t.Helper()
+	var err error
+	require.Eventually(r.t, func() bool {
+		err = r.host.lastError(st)
+		return err != nil
+	}, waitFor, tick, "want a %v status", st)
+	return err
+}
+
+// requireExactlyOnce checks that the delivered IDs are exactly want, each once. It reports
+// the differences only, so that a failure over thousands of records stays readable.
+func requireExactlyOnce(t *testing.T, got []string, want []string) {
+	t.Helper()
+	seen := map[string]int{}
+	var dups []string
+	for _, id := range got {
+		if seen[id]++; seen[id] == 2 {
+			dups = append(dups, id)
+		}
+	}
+	wanted := map[string]bool{}
+	var missing, extra []string
+	for _, id := range want {
+		wanted[id] = true
+		if seen[id] == 0 {
+			missing = append(missing, id)
+		}
+	}
+	for id := range seen {
+		if !wanted[id] {
+			extra = append(extra, id)
+		}
+	}
+	require.Empty(t, dups, "delivered more than once (of %d delivered)", len(got))
+	require.Empty(t, missing, "never delivered (of %d wanted, %d delivered)", len(want), len(got))
+	require.Empty(t, extra, "delivered but not expected")
+}
+
+// idRange returns the decimal IDs first..first+n-1.
+func idRange(first int64, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = strconv.FormatInt(first+int64(i), 10)
+	}
+	return out
+}
+
+// spaced returns n insert times from start, step ms apart.
+func spaced(start int64, n int, step int64) []int64 {
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = start + int64(i)*step
+	}
+	return out
+}
+
+// same returns n copies of ms.
+func same(ms int64, n int) []int64 {
+	out := make([]int64, n)
+	for i := range out {
+		out[i] = ms
+	}
+	return out
+}

@@ -1,0 +1,266 @@
+package xsoarauditreceiver // import "github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver"
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
+
+	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+)
+
+// page is one decoded reply.
+type page struct {
+	logs plog.Logs
+	keys []checkpoint.Key
+	// total is reply.total_count; hasTotal is false when the reply left it out.
+	total    int64
+	hasTotal bool
+	// newest is the newest valid AUDIT_INSERT_TIME of the page, in epoch ms; 0 when none.
+	newest int64
+}
+
+// pageDecoder turns reply bodies into pages of logs. It is used by one goroutine at a time.
+type pageDecoder struct {
+	tenant  string // the API host, for the resource
+	version string // the collector build, for the scope
+	logger  *zap.Logger
+	names   eventNames
+	dec     jsontext.Decoder
+}
+
+func newPageDecoder(tenant, version string, logger *zap.Logger) *pageDecoder {
+	return &pageDecoder{tenant: tenant, version: version, logger: logger, names: eventNames{}}
+}
+
+// Duplicate names are allowed (the last one wins, as with encoding/json) rather than failing a
+// whole page; invalid UTF-8 becomes U+FFFD rather than blocking the checkpoint behind a page that
+// can never decode.
+var decodeOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
+
+// decode reads {"reply":{"total_count":T,"result_count":R,"data":[...]}} in any key order.
+// observed is the receive time; prev is the time of the record before this page, for records
+// whose own time is unusable. A body that is not such a reply, or that reports an error, is an
+// error and yields nothing.
+func (d *pageDecoder) decode(body []byte, observed, prev time.Time) (page, error) {
+	// The decoder reads a bytes.Buffer in place, without copying: its offsets index body.
+	d.dec.Reset(bytes.NewBuffer(body), decodeOptions...)
+	dec := &d.dec
+
+	p := page{logs: plog.NewLogs(), keys: make([]checkpoint.Key, 0, maxPageSize)}
+	rl := p.logs.ResourceLogs().AppendEmpty()
+	rl.Resource().Attributes().PutStr("xsoar.tenant.fqdn", d.tenant)
+	sl := rl.ScopeLogs().AppendEmpty()
+	sl.Scope().SetName(scopeName)
+	sl.Scope().SetVersion(d.version)
+
+	if k := dec.PeekKind(); k != '{' {
+		return page{}, notAReply(body)
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return page{}, err
+	}
+	var rerr *replyError
+	sawReply := false
+	for dec.PeekKind() != '}' {
+		name, err := dec.ReadToken()
+		if err != nil {
+			return page{}, fmt.Errorf("reading the reply: %w", err)
+		}
+		switch name.String() {
+		case "reply":
+			sawReply = true
+			if err := d.reply(&p, sl.LogRecords(), body, observed, prev, &rerr); err != nil {
+				return page{}, fmt.Errorf("reading the reply: %w", err)
+			}
+		case "error":
+			msg, err := errorText(dec)
+			if err != nil {
+				return page{}, fmt.Errorf("reading the reply: %w", err)
+			}
+			if msg != "" {
+				rerr = &replyError{Msg: msg}
+			}
+		default:
+			if err := dec.SkipValue(); err != nil {
+				return page{}, fmt.Errorf("reading the reply: %w", err)
+			}
+		}
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return page{}, fmt.Errorf("reading the reply: %w", err)
+	}
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+		return page{}, errors.New("reading the reply: unexpected data after the JSON object")
+	}
+	if rerr != nil {
+		return page{}, rerr
+	}
+	if !sawReply {
+		return page{}, errors.New(`the response has no "reply" object; check path`)
+	}
+	return p, nil
+}
+
+// reply reads the "reply" object, or tolerates a bare array of records in its place.
+func (d *pageDecoder) reply(p *page, records plog.LogRecordSlice, body []byte, observed, prev time.Time, rerr **replyError) error {
+	dec := &d.dec
+	switch dec.PeekKind() {
+	case '[':
+		return d.records(p, records, body, observed, prev)
+	case 'n':
+		_, err := dec.ReadToken()
+		return err
+	case '{':
+	default:
+		return fmt.Errorf(`"reply" is a JSON %s, not an object`, dec.PeekKind())
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	var code, msg string
+	for dec.PeekKind() != '}' {
+		name, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		switch name.String() {
+		case "data":
+			if dec.PeekKind() == 'n' {
+				_, err = dec.ReadToken()
+			} else {
+				err = d.records(p, records, body, observed, prev)
+			}
+		case "total_count":
+			p.total, p.hasTotal, err = count(dec)
+		case "err_code":
+			code, err = scalarText(dec)
+		case "err_msg":
+			msg, err = errorText(dec)
+		default:
+			err = dec.SkipValue()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	if code != "" || msg != "" {
+		*rerr = &replyError{Code: code, Msg: msg}
+	}
+	return nil
+}
+
+// records reads the data array, one log record per element.
+func (d *pageDecoder) records(p *page, records plog.LogRecordSlice, body []byte, observed, prev time.Time) error {
+	dec := &d.dec
+	if k := dec.PeekKind(); k != '[' {
+		if k == 0 {
+			_, err := dec.ReadToken()
+			return err
+		}
+		return fmt.Errorf(`"data" is a JSON %s, not an array`, k)
+	}
+	if _, err := dec.ReadToken(); err != nil {
+		return err
+	}
+	records.EnsureCapacity(maxPageSize)
+	for i := 0; dec.PeekKind() != ']'; i++ {
+		if k := dec.PeekKind(); k != '{' {
+			if k == 0 {
+				_, err := dec.ReadToken()
+				return err
+			}
+			return fmt.Errorf("data[%d] is a JSON %s, not an object", i, k)
+		}
+		start := dec.InputOffset()
+		lr := records.AppendEmpty()
+		if err := decodeBody(dec, lr); err != nil {
+			return fmt.Errorf("data[%d]: %w", i, err)
+		}
+		raw := body[start:dec.InputOffset()]
+		key, ms := d.convert(lr, raw, observed, prev)
+		if ms > p.newest {
+			p.newest = ms
+		}
+		prev = key.Time
+		p.keys = append(p.keys, key)
+	}
+	_, err := dec.ReadToken()
+	return err
+}
+
+// count reads total_count: a number, a numeric string, or null (absent).
+func count(dec *jsontext.Decoder) (int64, bool, error) {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return 0, false, err
+	}
+	switch tok.Kind() {
+	case '0', '"':
+		n, err := strconv.ParseInt(tok.String(), 10, 64)
+		if err != nil || n < 0 {
+			return 0, false, nil // unusable: page by short pages instead
+		}
+		return n, true, nil
+	case '{', '[':
+		return 0, false, fmt.Errorf("total_count is a JSON %s", tok.Kind())
+	}
+	return 0, false, nil
+}
+
+// scalarText reads a string or number as text; null and other kinds give "".
+func scalarText(dec *jsontext.Decoder) (string, error) {
+	switch dec.PeekKind() {
+	case '"', '0':
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return "", err
+		}
+		return tok.String(), nil
+	}
+	return "", dec.SkipValue()
+}
+
+// errorText reads an error description: a string, an object with a message (or its raw JSON),
+// or null.
+func errorText(dec *jsontext.Decoder) (string, error) {
+	switch dec.PeekKind() {
+	case '"', '0', 't', 'f':
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return "", err
+		}
+		return tok.String(), nil
+	case 'n':
+		_, err := dec.ReadToken()
+		return "", err
+	}
+	v, err := dec.ReadValue()
+	if err != nil {
+		return "", err
+	}
+	return truncate(string(v), 500), nil
+}
+
+// notAReply describes a body that is not JSON: an HTML login or error page says much more
+// about the setting at fault than a syntax error would.
+func notAReply(body []byte) error {
+	s := bytes.TrimSpace(body)
+	switch {
+	case len(s) == 0:
+		return errors.New("the response body is empty")
+	case s[0] == '<':
+		return errors.New("the response is HTML, not JSON: endpoint probably names the web UI or a proxy page, not the API host (api-<tenant>...)")
+	default:
+		return fmt.Errorf("the response is not a JSON object (it starts with %q)", truncate(string(s), 40))
+	}
+}

@@ -1,0 +1,115 @@
+package xsoarauditreceiver
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
+	"github.com/secaudit/otelcol-audit/internal/poller"
+	"github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver/internal/metadata"
+)
+
+// testSource builds the source straight on the fake tenant, without the engine.
+func testSource(t *testing.T, f *fakeXSOAR, mutate func(*Config)) *source {
+	t.Helper()
+	cfg := testConfig(t, f, 0)
+	if mutate != nil {
+		mutate(cfg)
+	}
+	origin, err := url.Parse(f.url())
+	require.NoError(t, err)
+	retry := configretry.NewDefaultBackOffConfig()
+	retry.Enabled = false
+	api := httpapi.New(httpapi.Settings{HTTP: f.srv.Client(), Retry: retry})
+	src, err := newSource(cfg, origin, api, receivertest.NewNopSettings(metadata.Type))
+	require.NoError(t, err)
+	return src.(*source)
+}
+
+func drain(t *testing.T, q poller.Query) (pages []poller.Page) {
+	t.Helper()
+	for range 1000 {
+		p, done, err := q.Next(context.Background())
+		require.NoError(t, err)
+		if done {
+			return pages
+		}
+		pages = append(pages, p)
+	}
+	t.Fatal("the query never ended")
+	return nil
+}
+
+func TestRequestBody(t *testing.T) {
+	q := &query{s: &source{pageSize: 100}, gte: 1744456200000, lte: 1744456500000, offset: 200}
+	assert.JSONEq(t, `{"request_data":{"filters":[{"field":"timestamp","operator":"gte","value":1744456200000},`+
+		`{"field":"timestamp","operator":"lte","value":1744456500000}],"search_from":200,"search_to":300,`+
+		`"sort":{"field":"timestamp","keyword":"asc"}}}`, string(q.requestBody()))
+}
+
+func TestOpenFreezesUpperBound(t *testing.T) {
+	f := newFakeXSOAR(t, true)
+	src := testSource(t, f, func(c *Config) { c.SettleDelay = 5 * time.Second })
+	now := time.UnixMilli(1744456500000)
+	src.now = func() time.Time { return now }
+
+	// from is inside the settle delay: nothing can be read yet, and nothing is asked.
+	q := src.Open(now.Add(-2 * time.Second))
+	_, done, err := q.Next(context.Background())
+	require.NoError(t, err)
+	assert.True(t, done)
+	assert.Empty(t, f.log())
+
+	// from is older: the window ends settle_delay before now, in milliseconds.
+	f.add(1, now.Add(-10*time.Second).UnixMilli(), now.Add(-6*time.Second).UnixMilli(), now.Add(-4*time.Second).UnixMilli())
+	pages := drain(t, src.Open(now.Add(-time.Minute+time.Nanosecond)))
+	require.Len(t, pages, 1)
+	assert.Equal(t, []string{"1", "2"}, []string{pages[0].Keys[0].ID, pages[0].Keys[1].ID}, "the record inside the settle delay waits")
+	require.Len(t, f.log(), 1)
+	assert.Equal(t, now.Add(-time.Minute).UnixMilli(), f.log()[0].GTE, "from is floored to the millisecond")
+	assert.Equal(t, now.Add(-5*time.Second).UnixMilli(), f.log()[0].LTE)
+}
+
+func TestRekeyOnlyWhenTimeMoved(t *testing.T) {
+	f := newFakeXSOAR(t, true)
+	src := testSource(t, f, nil)
+	base := pastMs()
+	f.add(1, same(base, 1500)...)
+	pages := drain(t, src.Open(time.UnixMilli(base)))
+	// Every record shares the window's first millisecond: no re-key, 15 pages by offset.
+	require.Len(t, pages, 15)
+	for i, l := range f.log() {
+		assert.Equal(t, base, l.GTE)
+		assert.Equal(t, i*100, l.SearchFrom)
+	}
+}
+
+func TestStopsOnTotalCount(t *testing.T) {
+	f := newFakeXSOAR(t, true)
+	src := testSource(t, f, nil)
+	base := pastMs()
+	f.add(1, spaced(base, 300, 1)...)
+	pages := drain(t, src.Open(time.UnixMilli(base)))
+	require.Len(t, pages, 3)
+	assert.Len(t, f.log(), 3, "offset reached total_count: no request for an empty page")
+}
+
+func TestSmallPageSize(t *testing.T) {
+	f := newFakeXSOAR(t, false)
+	src := testSource(t, f, func(c *Config) { c.PageSize = 7 })
+	base := pastMs()
+	f.add(1, spaced(base, 20, 1)...)
+	pages := drain(t, src.Open(time.UnixMilli(base)))
+	require.Len(t, pages, 3)
+	for i, l := range f.log() {
+		assert.Equal(t, i*7, l.SearchFrom)
+		assert.Equal(t, i*7+7, l.SearchTo)
+	}
+}
