@@ -92,3 +92,24 @@ service:
 	assert.Contains(t, string(out), "security_level")
 	assert.False(t, strings.Contains(string(out), "client_secret: s"), "secrets are not echoed")
 }
+
+// The complete examples users copy from the READMEs must be valid for the built binary.
+func TestREADMEExamplesValidate(t *testing.T) {
+	for _, readme := range []string{"../README.md", "../receiver/cyberarkispreceiver/README.md", "../receiver/xsoarauditreceiver/README.md"} {
+		raw, err := os.ReadFile(readme)
+		require.NoError(t, err)
+		blocks := 0
+		for _, part := range strings.Split(string(raw), "```yaml\n")[1:] {
+			block, _, _ := strings.Cut(part, "```")
+			if !strings.Contains(block, "service:") {
+				continue // a fragment, not a whole configuration
+			}
+			blocks++
+			cmd := exec.Command(collectorBin(t), "validate", "--config", "yaml:"+block)
+			cmd.Env = append(os.Environ(), "CYBERARK_CLIENT_SECRET=x", "CYBERARK_API_KEY=x", "XSOAR_API_KEY=x")
+			out, err := cmd.CombinedOutput()
+			assert.NoError(t, err, "%s example does not validate:\n%s\n%s", readme, block, out)
+		}
+		assert.Positive(t, blocks, "%s has a complete example", readme)
+	}
+}
