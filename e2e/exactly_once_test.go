@@ -33,7 +33,8 @@ func TestSIGKILLRestartsExactlyOnce(t *testing.T) {
 	agent := startCollector(t, e.dir, "agent", e.agentConfig(e.syncExporter(), ""))
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	for i := range 5 {
-		wait := time.Duration(500+rng.IntN(2500)) * time.Millisecond
+		// Spread the kills over the backfill (about a minute): early, mid-page, mid-burst.
+		wait := time.Duration(1000+rng.IntN(9000)) * time.Millisecond
 		time.Sleep(wait)
 		before := received(t, e.out)
 		agent.kill()
