@@ -36,7 +36,7 @@ $(ACTIONLINT):
 tools: $(OCB) $(GOLANGCI) $(ACTIONLINT)
 
 ## build: generate and compile the otelcol-audit distribution with ocb, and the helper commands.
-build: $(DIST) $(BIN)/auditsim
+build: $(DIST) $(BIN)/auditsim $(BIN)/auditctl
 
 $(DIST): $(OCB) builder-config.yaml $(GO_SOURCES)
 	$(OCB) --config builder-config.yaml
@@ -44,6 +44,9 @@ $(DIST): $(OCB) builder-config.yaml $(GO_SOURCES)
 
 $(BIN)/auditsim: $(GO_SOURCES)
 	$(GO) build -o $@ ./cmd/auditsim
+
+$(BIN)/auditctl: $(GO_SOURCES)
+	$(GO) build -o $@ ./cmd/auditctl
 
 ## run: the main job: the simulator of both vendor APIs and otelcol-audit with file_storage checkpoints.
 run: build

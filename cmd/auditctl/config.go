@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/provider/envprovider"
+	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
+	"go.opentelemetry.io/collector/confmap/provider/yamlprovider"
+)
+
+// loadConfig resolves the collector configuration as otelcol-audit does: the same providers
+// (file, env, yaml), several --config merged in order, and "env" as the default scheme, so that
+// ${env:X} and ${X} expand exactly as they do when the collector starts.
+func loadConfig(ctx context.Context, uris []string) (*confmap.Conf, error) {
+	resolver, err := confmap.NewResolver(confmap.ResolverSettings{
+		URIs: uris,
+		ProviderFactories: []confmap.ProviderFactory{
+			envprovider.NewFactory(), fileprovider.NewFactory(), yamlprovider.NewFactory(),
+		},
+		DefaultScheme: "env",
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = resolver.Shutdown(context.WithoutCancel(ctx)) }()
+	return resolver.Resolve(ctx)
+}
+
+// auditReceivers lists the IDs of the cyberarkisp and xsoaraudit receivers configured, sorted.
+// Other receivers are left alone: auditctl has nothing to say about them.
+func auditReceivers(conf *confmap.Conf) ([]component.ID, error) {
+	section, err := conf.Sub("receivers")
+	if err != nil {
+		return nil, fmt.Errorf("reading the receivers section: %w", err)
+	}
+	var ids []component.ID
+	for key := range section.ToStringMap() {
+		var id component.ID
+		if id.UnmarshalText([]byte(key)) != nil {
+			continue // the collector reports it; it cannot be one of ours
+		}
+		if _, ok := kinds[id.Type()]; ok {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, func(a, b component.ID) int { return strings.Compare(a.String(), b.String()) })
+	return ids, nil
+}
+
+// target is one receiver whose configuration was read, unmarshaled and validated.
+type target struct {
+	id   component.ID
+	kind kind
+	cfg  component.Config
+}
+
+// loadReceiver builds a receiver's configuration as the collector does: the factory's default
+// config with receivers::<id> unmarshaled on top, then validated. Before anything can fail, the
+// values of its configopaque.String keys join secrets, so that no error message can show them.
+func loadReceiver(conf *confmap.Conf, id component.ID, secrets *secretSet) (*target, error) {
+	k, ok := kinds[id.Type()]
+	if !ok {
+		return nil, fmt.Errorf("%q is not a cyberarkisp or xsoaraudit receiver", id)
+	}
+	sub, err := conf.Sub("receivers::" + id.String())
+	if err != nil {
+		return nil, fmt.Errorf("error reading configuration for %q: %w", id, err)
+	}
+	cfg := k.factory.CreateDefaultConfig()
+	secrets.add(rawOpaqueValues(sub.ToStringMap(), reflect.TypeOf(cfg))...)
+	unmarshalErr := sub.Unmarshal(&cfg)
+	// Also what the unmarshaling produced: a custom unmarshaler may have put values elsewhere.
+	secrets.add(opaqueValues(reflect.ValueOf(cfg), nil)...)
+	if unmarshalErr != nil {
+		return nil, fmt.Errorf("error reading configuration for %q: %w", id, unmarshalErr)
+	}
+	if err := confmap.Validate(cfg); err != nil {
+		return nil, fmt.Errorf("invalid configuration: receivers::%s: %w", id, err)
+	}
+	secrets.add(k.spec(cfg).Secrets...)
+	return &target{id: id, kind: k, cfg: cfg}, nil
+}
+
+// pickReceiver returns the receiver --receiver names, or the only audit receiver of the file
+// when it names none.
+func pickReceiver(conf *confmap.Conf, name string) (component.ID, error) {
+	ids, err := auditReceivers(conf)
+	if err != nil {
+		return component.ID{}, err
+	}
+	list := func() string {
+		if len(ids) == 0 {
+			return "the configuration has no cyberarkisp or xsoaraudit receiver"
+		}
+		names := make([]string, len(ids))
+		for i, id := range ids {
+			names[i] = id.String()
+		}
+		return "the configuration has " + strings.Join(names, ", ")
+	}
+	if name == "" {
+		if len(ids) != 1 {
+			return component.ID{}, fmt.Errorf("--receiver is required: %s", list())
+		}
+		return ids[0], nil
+	}
+	var id component.ID
+	if err := id.UnmarshalText([]byte(name)); err != nil {
+		return component.ID{}, fmt.Errorf("--receiver %q: %w", name, err)
+	}
+	if slices.Contains(ids, id) {
+		return id, nil
+	}
+	if _, ok := kinds[id.Type()]; !ok {
+		return component.ID{}, fmt.Errorf("--receiver %q: auditctl reads cyberarkisp and xsoaraudit receivers; %s", name, list())
+	}
+	return component.ID{}, errors.New("--receiver " + name + " is not configured: " + list())
+}

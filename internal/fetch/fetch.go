@@ -1,0 +1,59 @@
+// Package fetch reads records once, the way a receiver reads them, but outside a collector: no
+// poll loop, no checkpoint, no pipeline. It builds the HTTP client and the vendor source from
+// the receiver's own poller.Spec, so that what it returns is exactly what the receiver would
+// hand to its pipeline. cmd/auditctl uses it to show records before a pipeline is wired.
+package fetch // import "github.com/secaudit/otelcol-audit/internal/fetch"
+
+import (
+	"context"
+	"fmt"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/receiver"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
+	"go.uber.org/zap"
+
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
+	"github.com/secaudit/otelcol-audit/internal/poller"
+)
+
+// Settings returns receiver settings for a receiver run outside a collector: logs go to logger,
+// metrics and traces nowhere. version becomes the scope version of the records, as the
+// collector's build version does in a distribution.
+func Settings(id component.ID, logger *zap.Logger, version string) receiver.Settings {
+	if logger == nil {
+		logger = zap.NewNop()
+	}
+	return receiver.Settings{
+		ID: id,
+		TelemetrySettings: component.TelemetrySettings{
+			Logger:         logger,
+			TracerProvider: tracenoop.NewTracerProvider(),
+			MeterProvider:  metricnoop.NewMeterProvider(),
+			Resource:       pcommon.NewResource(),
+		},
+		BuildInfo: component.BuildInfo{Command: "auditctl", Description: "otelcol-audit receiver check", Version: version},
+	}
+}
+
+// Open builds what poller.Receiver.Start builds before its poller: the HTTP client from the
+// receiver's client settings, the API client with the tenant's shared rate limit, the retry
+// settings and the secrets to scrub, then the vendor source. There is no collector host, so
+// the client gets no extensions: a config that needs one (auth, middlewares) fails here.
+// Nothing is sent before the first query.
+func Open(ctx context.Context, spec poller.Spec, set receiver.Settings) (poller.Source, error) {
+	hc, err := spec.HTTP.ToClient(ctx, nil, set.TelemetrySettings)
+	if err != nil {
+		return nil, fmt.Errorf("creating HTTP client: %w", err)
+	}
+	api := httpapi.New(httpapi.Settings{
+		HTTP:    hc,
+		Retry:   spec.Poll.Retry,
+		Limiter: httpapi.SharedLimiter(spec.Tenant, spec.Poll.RequestsPerSecond),
+		Secrets: spec.Secrets,
+		Logger:  set.Logger,
+	})
+	return spec.NewSource(api, set)
+}

@@ -1,0 +1,103 @@
+package fetch_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/secaudit/otelcol-audit/internal/fetch"
+	"github.com/secaudit/otelcol-audit/internal/poller"
+	"github.com/secaudit/otelcol-audit/internal/simulator"
+	"github.com/secaudit/otelcol-audit/receiver/cyberarkispreceiver"
+	"github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver"
+)
+
+// startSim starts a simulator whose clock stands still a minute in the past, so that a window
+// computed by the test is exactly the window the simulator's ground truth is asked about.
+func startSim(t *testing.T) (*simulator.Simulator, string, time.Time) {
+	t.Helper()
+	now := time.Now().Add(-time.Minute).Truncate(time.Millisecond).UTC()
+	sim, err := simulator.New(simulator.Options{
+		CyberArkBackfill: 300, XSOARBackfill: 300, BackfillSpan: 2 * time.Hour,
+		Seed: 7, Now: func() time.Time { return now }, XSOARRateLimit: -1,
+	})
+	require.NoError(t, err)
+	url, err := sim.Start()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
+	return sim, url, now
+}
+
+func cyberarkSpec(url string) poller.Spec {
+	cfg := cyberarkispreceiver.NewFactory().CreateDefaultConfig().(*cyberarkispreceiver.Config)
+	cfg.ClientConfig.Endpoint = url
+	cfg.IdentityURL = url
+	cfg.WebAppID = simulator.DefaultWebAppID
+	cfg.ClientID = simulator.DefaultClientID
+	cfg.ClientSecret = simulator.DefaultClientSecret
+	cfg.APIKey = simulator.DefaultAPIKey
+	return cyberarkispreceiver.PollerSpec(cfg)
+}
+
+func xsoarSpec(url string) poller.Spec {
+	cfg := xsoarauditreceiver.NewFactory().CreateDefaultConfig().(*xsoarauditreceiver.Config)
+	cfg.ClientConfig.Endpoint = url
+	cfg.APIKeyID = simulator.DefaultXSOARKeyID
+	cfg.APIKey = simulator.DefaultXSOARKey
+	return xsoarauditreceiver.PollerSpec(cfg)
+}
+
+func uids(t *testing.T, l plog.Logs) []string {
+	t.Helper()
+	var out []string
+	for i := 0; i < l.ResourceLogs().Len(); i++ {
+		lrs := l.ResourceLogs().At(i).ScopeLogs().At(0).LogRecords()
+		for k := 0; k < lrs.Len(); k++ {
+			v, ok := lrs.At(k).Attributes().Get("log.record.uid")
+			require.True(t, ok)
+			out = append(out, v.Str())
+		}
+	}
+	return out
+}
+
+func TestOpenReadsThroughEachReceiversClient(t *testing.T) {
+	sim, url, now := startSim(t)
+	for _, tc := range []struct {
+		vendor simulator.Vendor
+		spec   poller.Spec
+		typ    string
+	}{
+		{simulator.CyberArk, cyberarkSpec(url), "cyberarkisp"},
+		{simulator.XSOAR, xsoarSpec(url), "xsoaraudit"},
+	} {
+		t.Run(tc.typ, func(t *testing.T) {
+			set := fetch.Settings(component.MustNewID(tc.typ), nil, "9.9.9")
+			src, err := fetch.Open(context.Background(), tc.spec, set)
+			require.NoError(t, err)
+			w := fetch.Window{From: now.Add(-90 * time.Minute), To: now.Add(-30 * time.Minute)}
+			res, err := fetch.Read(context.Background(), src, w)
+			require.NoError(t, err)
+			want, err := sim.IDsBetween(tc.vendor, w.From, w.To)
+			require.NoError(t, err)
+			require.NotEmpty(t, want)
+			assert.Equal(t, want, uids(t, res.Logs), "every record of the window, once, oldest first")
+			assert.Equal(t, len(want), res.Records)
+			assert.Equal(t, "9.9.9", res.Logs.ResourceLogs().At(0).ScopeLogs().At(0).Scope().Version(),
+				"the scope carries the version given, as a distribution's records carry its build version")
+		})
+	}
+}
+
+func TestOpenFailsOnClientSettingsItCannotHonour(t *testing.T) {
+	spec := cyberarkSpec("https://example.invalid")
+	spec.HTTP.TLS.CAFile = "/nonexistent/ca.pem"
+	_, err := fetch.Open(context.Background(), spec, fetch.Settings(component.MustNewID("cyberarkisp"), nil, ""))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "creating HTTP client")
+}
