@@ -22,6 +22,7 @@ import (
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
 	"github.com/secaudit/otelcol-audit/internal/starttime"
+	"github.com/secaudit/otelcol-audit/internal/statustest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -71,28 +72,6 @@ func (s *sink) ids() []string {
 	return append([]string(nil), s.accepted...)
 }
 
-// statusHost is a storage host that also records component status events.
-type statusHost struct {
-	*storagetest.StorageHost
-	mu     sync.Mutex
-	events []*componentstatus.Event
-}
-
-func (h *statusHost) Report(ev *componentstatus.Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.events = append(h.events, ev)
-}
-
-func (h *statusHost) last() *componentstatus.Event {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if len(h.events) == 0 {
-		return nil
-	}
-	return h.events[len(h.events)-1]
-}
-
 type harness struct {
 	t       *testing.T
 	dir     string
@@ -119,11 +98,11 @@ func (h *harness) settings() Settings {
 }
 
 // start runs a new poller (as a restarted collector would) over the harness's storage directory.
-func (h *harness) start(set Settings, next consumer.Logs) (*Poller, *statusHost) {
+func (h *harness) start(set Settings, next consumer.Logs) (*Poller, *statustest.Host) {
 	h.t.Helper()
 	p, err := New(rset(), set, h.api, next)
 	require.NoError(h.t, err)
-	host := &statusHost{StorageHost: storagetest.NewStorageHost().WithFileBackedStorageExtension("fs", h.dir)}
+	host := statustest.New(storagetest.NewStorageHost().WithFileBackedStorageExtension("fs", h.dir))
 	require.NoError(h.t, p.Start(context.Background(), host))
 	return p, host
 }
@@ -271,7 +250,7 @@ func TestCheckpointPersistence(t *testing.T) {
 			p, host := h.start(h.settings(), second)
 			all := append(first.ids(), "")
 			require.Eventually(t, func() bool {
-				ids, ev := second.ids(), host.last()
+				ids, ev := second.ids(), host.Last()
 				return len(ids) > 0 && ids[len(ids)-1] == api.records[len(api.records)-1].ID &&
 					ev != nil && ev.Status() == componentstatus.StatusOK
 			}, 5*time.Second, time.Millisecond)
@@ -371,10 +350,10 @@ func TestPermanentSourceErrorReportsStatusAndKeepsRunning(t *testing.T) {
 	h := newHarness(t, api)
 	p, host := h.start(h.settings(), &sink{})
 	require.Eventually(t, func() bool {
-		ev := host.last()
+		ev := host.Last()
 		return ev != nil && ev.Status() == componentstatus.StatusPermanentError
 	}, 5*time.Second, time.Millisecond)
-	assert.ErrorContains(t, host.last().Err(), "check api_key")
+	assert.ErrorContains(t, host.Last().Err(), "check api_key")
 	require.Eventually(t, func() bool { api.mu.Lock(); defer api.mu.Unlock(); return api.calls >= 3 }, 5*time.Second, time.Millisecond, "keeps polling")
 	stop(t, p)
 }
@@ -392,16 +371,14 @@ func TestRetryableSourceErrorReportsRecoverable(t *testing.T) {
 	s := &sink{}
 	p, host := h.start(h.settings(), s)
 	require.Eventually(t, func() bool {
-		ev := host.last()
+		ev := host.Last()
 		return len(s.ids()) == 1 && ev != nil && ev.Status() == componentstatus.StatusOK
 	}, 5*time.Second, time.Millisecond)
 	stop(t, p)
-	host.mu.Lock()
 	var statuses []componentstatus.Status
-	for _, ev := range host.events {
+	for _, ev := range host.Events() {
 		statuses = append(statuses, ev.Status())
 	}
-	host.mu.Unlock()
 	assert.Equal(t, []componentstatus.Status{componentstatus.StatusRecoverableError, componentstatus.StatusOK}, statuses)
 }
 

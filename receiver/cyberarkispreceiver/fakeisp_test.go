@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -87,6 +88,12 @@ func newFakeISP(t *testing.T) *fakeISP {
 }
 
 func (s *fakeISP) URL() string { return s.srv.URL }
+
+// clientLeft tells a body cut short because the receiver shut down mid-request (its context
+// ended) from a malformed body: only the latter breaks the protocol.
+func clientLeft(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+}
 
 // add inserts events in time order, as the API sorts them; an event older than those held
 // models a late arrival.
@@ -239,6 +246,9 @@ func (s *fakeISP) createQuery(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields() // a flat or misspelt body is silently ignored by the real API
 	if err := dec.Decode(&body); err != nil {
+		if clientLeft(err) {
+			return
+		}
 		s.violate("createQuery: body: %v", err)
 		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "Bad Request"})
 		return
@@ -327,6 +337,9 @@ func (s *fakeISP) results(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
+		if clientLeft(err) {
+			return
+		}
 		s.violate("results: body: %v", err)
 	}
 	qi, pos, ok := parseCursor(body.CursorRef)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secaudit/otelcol-audit/internal/statustest"
+
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -37,47 +39,10 @@ func receiverSettings(t *testing.T, logger *zap.Logger) receiver.Settings {
 	return set
 }
 
-// statusHost is a storage host that also records the component status the receiver reports.
-type statusHost struct {
-	*storagetest.StorageHost
-	mu     sync.Mutex
-	events []*componentstatus.Event
-}
-
-func (h *statusHost) Report(ev *componentstatus.Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.events = append(h.events, ev)
-}
-
-// permanent returns the permanent error reported, if any.
-func (h *statusHost) permanent() error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for _, ev := range h.events {
-		if ev.Status() == componentstatus.StatusPermanentError {
-			return ev.Err()
-		}
-	}
-	return nil
-}
-
-func (h *statusHost) errors() []error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var errs []error
-	for _, ev := range h.events {
-		if ev.Err() != nil {
-			errs = append(errs, ev.Err())
-		}
-	}
-	return errs
-}
-
 type harness struct {
 	cfg    *Config
 	sink   *consumertest.LogsSink
-	host   *statusHost
+	host   *statustest.Host
 	logs   *observer.ObservedLogs
 	stop   func()
 	logger *zap.Logger
@@ -110,7 +75,7 @@ func start(t *testing.T, cfg *Config, dir string) *harness {
 	core, logs := observer.New(zapcore.DebugLevel)
 	logger := zap.New(core)
 	h := &harness{cfg: cfg, sink: new(consumertest.LogsSink), logs: logs, logger: logger,
-		host: &statusHost{StorageHost: storagetest.NewStorageHost().WithFileBackedStorageExtension("test", dir)}}
+		host: statustest.New(storagetest.NewStorageHost().WithFileBackedStorageExtension("test", dir))}
 	r, err := NewFactory().CreateLogs(context.Background(), receiverSettings(t, logger), cfg, h.sink)
 	require.NoError(t, err)
 	require.NoError(t, r.Start(context.Background(), h.host))
@@ -201,7 +166,7 @@ func TestReceiverPagesToTheEmptyPage(t *testing.T) {
 	last := events[len(events)-1].ts.UTC().Truncate(time.Second).Format(dateLayout)
 	require.Eventually(t, func() bool { f := s.froms(); return len(f) >= 2 && f[len(f)-1] == last }, waitFor, 10*time.Millisecond)
 	assert.Equal(t, 1, s.count("token"), "the token is cached")
-	assert.NoError(t, h.host.permanent())
+	assert.NoError(t, h.host.LastErr(componentstatus.StatusPermanentError))
 
 	// Events that arrive later are delivered by a following poll, once.
 	more := makeEvents("late", 30, events[len(events)-1].ts.Add(time.Second), 10)

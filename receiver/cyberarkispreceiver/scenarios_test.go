@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/collector/component/componentstatus"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -45,7 +47,7 @@ func TestRevokedTokenIsRenewedOnce(t *testing.T) {
 	assert.Equal(t, 1, s.unauthorized)
 	s.mu.Unlock()
 	assert.Equal(t, 1, s.count("createQuery"), "the same query continues with the new token")
-	assert.NoError(t, h.host.permanent())
+	assert.NoError(t, h.host.LastErr(componentstatus.StatusPermanentError))
 }
 
 func TestTokenRefusedTwiceIsPermanent(t *testing.T) {
@@ -53,8 +55,8 @@ func TestTokenRefusedTwiceIsPermanent(t *testing.T) {
 	s.rejectTokens = true // the web app has no claims script: every token gets 401
 	s.add(makeEvents("claims", 5, time.Now().Add(-time.Hour), 5)...)
 	h := start(t, testConfig(s), t.TempDir())
-	require.Eventually(t, func() bool { return h.host.permanent() != nil }, waitFor, 10*time.Millisecond)
-	msg := h.host.permanent().Error()
+	require.Eventually(t, func() bool { return h.host.LastErr(componentstatus.StatusPermanentError) != nil }, waitFor, 10*time.Millisecond)
+	msg := h.host.LastErr(componentstatus.StatusPermanentError).Error()
 	for _, want := range []string{"Advanced tab", "tenant_id", "aud", "web_app_id", "permissions", "401"} {
 		assert.Contains(t, msg, want)
 	}
@@ -95,8 +97,8 @@ func TestTokenEndpointErrorsNameTheSetting(t *testing.T) {
 				tt.modify(cfg)
 			}
 			h := start(t, cfg, t.TempDir())
-			require.Eventually(t, func() bool { return h.host.permanent() != nil }, waitFor, 10*time.Millisecond)
-			msg := h.host.permanent().Error()
+			require.Eventually(t, func() bool { return h.host.LastErr(componentstatus.StatusPermanentError) != nil }, waitFor, 10*time.Millisecond)
+			msg := h.host.LastErr(componentstatus.StatusPermanentError).Error()
 			for _, want := range tt.want {
 				assert.Contains(t, msg, want)
 			}
@@ -134,8 +136,8 @@ func TestAuditAPIErrorsNameTheSetting(t *testing.T) {
 			cfg := testConfig(s)
 			tt.modify(cfg, s)
 			h := start(t, cfg, t.TempDir())
-			require.Eventually(t, func() bool { return h.host.permanent() != nil }, waitFor, 10*time.Millisecond)
-			msg := h.host.permanent().Error()
+			require.Eventually(t, func() bool { return h.host.LastErr(componentstatus.StatusPermanentError) != nil }, waitFor, 10*time.Millisecond)
+			msg := h.host.LastErr(componentstatus.StatusPermanentError).Error()
 			for _, want := range tt.want {
 				assert.Contains(t, msg, want)
 			}
@@ -160,7 +162,7 @@ func TestRejectedCursorRecreatesTheQuery(t *testing.T) {
 	assert.Equal(t, events[499].ts.UTC().Truncate(time.Second).Format(dateLayout), froms[1],
 		"re-created from the newest event returned so far")
 	assert.Contains(t, h.logText(), "no longer accepts the query cursor")
-	assert.NoError(t, h.host.permanent())
+	assert.NoError(t, h.host.LastErr(componentstatus.StatusPermanentError))
 }
 
 func TestRetryAfterIsHonoured(t *testing.T) {
@@ -191,7 +193,7 @@ func TestServerErrorBurstsAreRetried(t *testing.T) {
 	}
 	h := start(t, testConfig(s), t.TempDir())
 	h.requireExactlyOnce(t, events)
-	assert.NoError(t, h.host.permanent())
+	assert.NoError(t, h.host.LastErr(componentstatus.StatusPermanentError))
 }
 
 // A body that is not a complete page (cut JSON, an HTML page with status 200) emits nothing
@@ -224,7 +226,7 @@ func TestBrokenPagesEmitNothing(t *testing.T) {
 			s.mu.Lock()
 			assert.Zero(t, delivered, "nothing was emitted from the broken page")
 			s.mu.Unlock()
-			assert.NoError(t, h.host.permanent())
+			assert.NoError(t, h.host.LastErr(componentstatus.StatusPermanentError))
 			assert.Contains(t, h.logText(), "reading a results page")
 		})
 	}
@@ -303,11 +305,11 @@ func TestSecretsNeverLogged(t *testing.T) {
 	s.respondAt("results", 3, fakeResponse{status: http.StatusUnauthorized, body: echo})
 	s.respondAt("results", 4, fakeResponse{status: http.StatusForbidden, body: echo})
 	h := start(t, testConfig(s), t.TempDir())
-	require.Eventually(t, func() bool { return h.host.permanent() != nil }, waitFor, 10*time.Millisecond)
+	require.Eventually(t, func() bool { return h.host.LastErr(componentstatus.StatusPermanentError) != nil }, waitFor, 10*time.Millisecond)
 	h.stop()
 
 	text := h.logText()
-	for _, err := range h.host.errors() {
+	for _, err := range h.host.Errors() {
 		text += err.Error() + "\n"
 	}
 	require.Contains(t, text, "[REDACTED]", "the echoed secrets reached the messages, scrubbed")

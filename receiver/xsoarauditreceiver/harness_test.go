@@ -3,9 +3,10 @@ package xsoarauditreceiver
 import (
 	"context"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/secaudit/otelcol-audit/internal/statustest"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/require"
@@ -27,37 +28,12 @@ const (
 	tick    = 5 * time.Millisecond
 )
 
-// statusHost is a host with file-backed storage that records the component status events.
-type statusHost struct {
-	*storagetest.StorageHost
-	mu     sync.Mutex
-	events []*componentstatus.Event
-}
-
-func (h *statusHost) Report(ev *componentstatus.Event) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.events = append(h.events, ev)
-}
-
-// lastError returns the latest error event of the given status, or nil.
-func (h *statusHost) lastError(st componentstatus.Status) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for i := len(h.events) - 1; i >= 0; i-- {
-		if h.events[i].Status() == st {
-			return h.events[i].Err()
-		}
-	}
-	return nil
-}
-
 // run is one receiver instance started through the factory, like the collector does it.
 type run struct {
 	t       *testing.T
 	rcv     receiver.Logs
 	sink    *consumertest.LogsSink
-	host    *statusHost
+	host    *statustest.Host
 	logs    *observer.ObservedLogs
 	stopped bool
 }
@@ -99,7 +75,7 @@ func startReceiver(t *testing.T, cfg *Config, dir string) *run {
 	sink := new(consumertest.LogsSink)
 	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
 	require.NoError(t, err)
-	host := &statusHost{StorageHost: storagetest.NewStorageHost().WithFileBackedStorageExtension("test", dir)}
+	host := statustest.New(storagetest.NewStorageHost().WithFileBackedStorageExtension("test", dir))
 	require.NoError(t, rcv.Start(context.Background(), host))
 	r := &run{t: t, rcv: rcv, sink: sink, host: host, logs: logs}
 	t.Cleanup(r.stop)
@@ -148,7 +124,7 @@ func (r *run) waitStatus(st componentstatus.Status) error {
 	r.t.Helper()
 	var err error
 	require.Eventually(r.t, func() bool {
-		err = r.host.lastError(st)
+		err = r.host.LastErr(st)
 		return err != nil
 	}, waitFor, tick, "want a %v status", st)
 	return err

@@ -193,8 +193,8 @@ func TestTransientFailuresThenSuccess(t *testing.T) {
 			}
 			assert.Equal(t, http.StatusOK, log[len(tt.faults)].Status)
 			assert.Equal(t, 0, log[len(tt.faults)].SearchFrom, "the failed page itself is retried")
-			assert.NoError(t, r.host.lastError(componentstatus.StatusPermanentError))
-			assert.NoError(t, r.host.lastError(componentstatus.StatusRecoverableError), "the HTTP client absorbed the failures")
+			assert.NoError(t, r.host.LastErr(componentstatus.StatusPermanentError))
+			assert.NoError(t, r.host.LastErr(componentstatus.StatusRecoverableError), "the HTTP client absorbed the failures")
 		})
 	}
 }
@@ -211,7 +211,7 @@ func TestPersistent500NamesPath(t *testing.T) {
 	for _, w := range []string{"HTTP 500", "wrong path or endpoint", "/xsoar/public/v1/audits/management_logs", defaultPath} {
 		assert.Contains(t, err.Error(), w)
 	}
-	assert.NoError(t, r.host.lastError(componentstatus.StatusPermanentError), "a 500 may heal: not permanent")
+	assert.NoError(t, r.host.LastErr(componentstatus.StatusPermanentError), "a 500 may heal: not permanent")
 	assert.Greater(t, len(f.log()), 1, "retried")
 }
 
@@ -454,7 +454,7 @@ func TestSecretsStayOut(t *testing.T) {
 
 	assert.NotContains(t, err.Error(), testKey)
 	assert.Contains(t, err.Error(), "[REDACTED]")
-	recoverable := r.host.lastError(componentstatus.StatusRecoverableError)
+	recoverable := r.host.LastErr(componentstatus.StatusRecoverableError)
 	require.Error(t, recoverable)
 	assert.NotContains(t, recoverable.Error(), testKey)
 	require.NotZero(t, r.logs.Len())
