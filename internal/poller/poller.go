@@ -150,9 +150,6 @@ func (p *Poller) Shutdown(ctx context.Context) error {
 	return err
 }
 
-// CheckpointTime returns the time of the newest record delivered (safe from any goroutine).
-func (p *Poller) CheckpointTime() time.Time { return time.Unix(0, p.lag.unixNano.Load()).UTC() }
-
 func (p *Poller) run(ctx context.Context) {
 	defer close(p.done)
 	defer func() {

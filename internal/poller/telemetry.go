@@ -53,7 +53,7 @@ func (t Telemetry) Request(ctx context.Context, call string, status int, outcome
 	}
 }
 
-// lag remembers the checkpoint time so that status and gauges can read it from any goroutine.
+// lag remembers the checkpoint time for the checkpoint-lag gauge.
 type lag struct{ unixNano atomic.Int64 }
 
 func (l *lag) set(t time.Time) { l.unixNano.Store(t.UnixNano()) }
