@@ -5,6 +5,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -118,7 +118,7 @@ func received(t *testing.T, path string) map[string][]string {
 	var u plog.JSONUnmarshaler
 	for {
 		line, err := r.ReadBytes('\n')
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break // a line without its newline is still being written
 		}
 		require.NoError(t, err)
@@ -189,7 +189,6 @@ type env struct {
 	backend *collector
 	out     string
 	otlp    int
-	mu      sync.Mutex
 }
 
 // agentConfig renders the config of the collector under test. extra is appended to both receivers.
