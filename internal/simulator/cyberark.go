@@ -129,15 +129,20 @@ type caQueryWire struct {
 	SortModel      []caSortWire               `json:"sortModel"`
 }
 
-// handleCreateQuery implements POST /api/audits/stream/createQuery.
-func (s *Simulator) handleCreateQuery(r *http.Request) response {
+// caPost admits an Audit API call: POST, a valid bearer token and API key, a readable body.
+func (s *Simulator) caPost(r *http.Request) ([]byte, response, bool) {
 	if r.Method != http.MethodPost {
-		return caError(http.StatusMethodNotAllowed, "use POST")
+		return nil, caError(http.StatusMethodNotAllowed, "use POST"), false
 	}
 	if resp, ok := s.caAuth(r); !ok {
-		return resp
+		return nil, resp, false
 	}
-	body, resp, ok := readBody(r)
+	return readBody(r)
+}
+
+// handleCreateQuery implements POST /api/audits/stream/createQuery.
+func (s *Simulator) handleCreateQuery(r *http.Request) response {
+	body, resp, ok := s.caPost(r)
 	if !ok {
 		return resp
 	}
@@ -259,13 +264,7 @@ func (s *Simulator) checkQueryInterval() (response, bool) {
 
 // handleResults implements POST /api/audits/stream/results.
 func (s *Simulator) handleResults(r *http.Request) response {
-	if r.Method != http.MethodPost {
-		return caError(http.StatusMethodNotAllowed, "use POST")
-	}
-	if resp, ok := s.caAuth(r); !ok {
-		return resp
-	}
-	body, resp, ok := readBody(r)
+	body, resp, ok := s.caPost(r)
 	if !ok {
 		return resp
 	}

@@ -59,12 +59,7 @@ func (ts *tokenStore) valid(tok string, now time.Time) bool {
 func (ts *tokenStore) revokeAll(now time.Time) int {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	n := 0
-	for _, exp := range ts.expiry {
-		if now.Before(exp) {
-			n++
-		}
-	}
+	n := ts.countValid(now)
 	clear(ts.expiry)
 	return n
 }
@@ -72,6 +67,11 @@ func (ts *tokenStore) revokeAll(now time.Time) int {
 func (ts *tokenStore) active(now time.Time) int {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
+	return ts.countValid(now)
+}
+
+// countValid counts the tokens valid at now; the caller holds mu.
+func (ts *tokenStore) countValid(now time.Time) int {
 	n := 0
 	for _, exp := range ts.expiry {
 		if now.Before(exp) {
