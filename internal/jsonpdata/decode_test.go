@@ -56,12 +56,14 @@ func FuzzMap(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		m := pcommon.NewMap()
-		if err := Map(jsontext.NewDecoder(bytes.NewReader(in)), m); err != nil {
+		dec := jsontext.NewDecoder(bytes.NewReader(in))
+		if err := Map(dec, m); err != nil {
 			return
 		}
-		if !jsontext.Value(bytes.TrimSpace(in)).IsValid() && bytes.Count(in, []byte("{")) == 1 {
-			return
-		}
+		// Success means a whole, valid JSON object was read, and every value landed in the map.
+		read := bytes.TrimSpace(in[:dec.InputOffset()])
+		require.True(t, jsontext.Value(read).IsValid(), "accepted invalid JSON %q", read)
+		require.Equal(t, byte('{'), read[0])
 		_ = m.AsRaw()
 	})
 }
