@@ -1,0 +1,110 @@
+package poller
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+	"github.com/secaudit/otelcol-audit/internal/statustest"
+)
+
+// sumOf returns the total of an int64 counter, or the last value of an int64 gauge.
+func sumOf(t *testing.T, tt *componenttest.Telemetry, name string) int64 {
+	t.Helper()
+	m, err := tt.GetMetric(name)
+	require.NoError(t, err, name)
+	var total int64
+	switch d := m.Data.(type) {
+	case metricdata.Sum[int64]:
+		for _, dp := range d.DataPoints {
+			total += dp.Value
+		}
+	case metricdata.Gauge[int64]:
+		require.NotEmpty(t, d.DataPoints)
+		total = d.DataPoints[len(d.DataPoints)-1].Value
+	default:
+		t.Fatalf("%s has unexpected data %T", name, m.Data)
+	}
+	return total
+}
+
+// The engine's metrics are what an operator alerts on: they must count what really happened.
+func TestTelemetryCountsWhatHappened(t *testing.T) {
+	tt := componenttest.NewTelemetry()
+	defer func() { require.NoError(t, tt.Shutdown(context.Background())) }()
+	meter := tt.NewTelemetrySettings().MeterProvider.Meter("test")
+	counter := func(name string) metric.Int64Counter {
+		c, err := meter.Int64Counter(name)
+		require.NoError(t, err)
+		return c
+	}
+	lag, err := meter.Int64Gauge("lag")
+	require.NoError(t, err)
+
+	api := newFakeAPI(2, time.Second)
+	// Five records, one of them twice in the same page.
+	api.records = []checkpoint.Key{{ID: "a", Time: sec(1)}, {ID: "a", Time: sec(1)}, {ID: "b", Time: sec(2)}, {ID: "c", Time: sec(3)}, {ID: "d", Time: sec(4)}}
+	h := newHarness(t, api)
+	set := h.settings()
+	set.Telemetry = Telemetry{Pages: counter("pages"), Records: counter("records"), Duplicates: counter("duplicates"),
+		Retries: counter("retries"), CheckpointLag: lag}
+	refused := 0
+	s := &sink{fail: func(int) error {
+		if refused < 2 {
+			refused++
+			return errors.New("backend busy")
+		}
+		return nil
+	}}
+	rs := rset()
+	rs.TelemetrySettings = tt.NewTelemetrySettings()
+	p, err := New(rs, set, api, s)
+	require.NoError(t, err)
+	require.NoError(t, p.Start(context.Background(), statustest.New(storagetest.NewStorageHost().WithFileBackedStorageExtension("fs", h.dir))))
+	require.Eventually(t, func() bool { return len(s.ids()) == 4 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { _, err := tt.GetMetric("lag"); return err == nil }, 5*time.Second, time.Millisecond)
+	stop(t, p)
+
+	assert.EqualValues(t, 3, sumOf(t, tt, "pages"), "three full pages; the empty page ends the query")
+	assert.EqualValues(t, 4, sumOf(t, tt, "records"))
+	assert.EqualValues(t, 1, sumOf(t, tt, "duplicates"))
+	assert.EqualValues(t, 2, sumOf(t, tt, "retries"), "two refusals by the consumer")
+	assert.Greater(t, sumOf(t, tt, "lag"), int64(0), "the checkpoint (2026-11-23 10:00:04) is in the past")
+	assert.EqualValues(t, 4, sumOf(t, tt, "otelcol_receiver_accepted_log_records"), "ObsReport counts the accepted records")
+}
+
+func TestRequestCountsByOutcomeAndRetries(t *testing.T) {
+	tt := componenttest.NewTelemetry()
+	defer func() { require.NoError(t, tt.Shutdown(context.Background())) }()
+	meter := tt.NewTelemetrySettings().MeterProvider.Meter("test")
+	requests, err := meter.Int64Counter("requests")
+	require.NoError(t, err)
+	retries, err := meter.Int64Counter("retries")
+	require.NoError(t, err)
+	tel := Telemetry{Requests: requests, Retries: retries}
+	ctx := context.Background()
+	tel.Request(ctx, "results", 429, "retried")
+	tel.Request(ctx, "results", 200, "success")
+	tel.Request(ctx, "token", 401, "failed")
+
+	m, err := tt.GetMetric("requests")
+	require.NoError(t, err)
+	dps := m.Data.(metricdata.Sum[int64]).DataPoints
+	require.Len(t, dps, 3, "one series per call, outcome and status")
+	for _, dp := range dps {
+		outcome, _ := dp.Attributes.Value("outcome")
+		status, _ := dp.Attributes.Value("http.response.status_code")
+		assert.Contains(t, map[string]int64{"retried": 429, "success": 200, "failed": 401}, outcome.AsString())
+		assert.Equal(t, map[string]int64{"retried": 429, "success": 200, "failed": 401}[outcome.AsString()], status.AsInt64())
+	}
+	assert.EqualValues(t, 1, sumOf(t, tt, "retries"))
+}
