@@ -74,7 +74,7 @@ type Response struct {
 // per-request signatures are fresh. op names the call in errors, logs and metrics. A 2xx
 // response is returned; any other status is a *StatusError after the retries allowed.
 func (c *Client) Do(ctx context.Context, op string, newReq func(context.Context) (*http.Request, error)) (*Response, error) {
-	bo := c.backoff()
+	bo := NewBackOff(c.s.Retry)
 	start := c.s.Clock.Now()
 	for attempt := 1; ; attempt++ {
 		resp, wait, err := c.attempt(ctx, op, newReq)
@@ -86,7 +86,7 @@ func (c *Client) Do(ctx context.Context, op string, newReq func(context.Context)
 			return nil, fmt.Errorf("%s: %w", op, ctx.Err())
 		}
 		if !c.s.Retry.Enabled || !Retryable(err) {
-			c.observe(ctx, op, statusOf(err), "failed")
+			c.observe(ctx, op, StatusCode(err), "failed")
 			return nil, err
 		}
 		next := bo.NextBackOff()
@@ -94,11 +94,11 @@ func (c *Client) Do(ctx context.Context, op string, newReq func(context.Context)
 			next = wait
 		}
 		elapsed := c.s.Clock.Since(start)
-		if max := c.s.Retry.MaxElapsedTime; max > 0 && elapsed+next > max {
-			c.observe(ctx, op, statusOf(err), "failed")
+		if limit := c.s.Retry.MaxElapsedTime; limit > 0 && elapsed+next > limit {
+			c.observe(ctx, op, StatusCode(err), "failed")
 			return nil, fmt.Errorf("%w (gave up after %d attempts in %s)", err, attempt, elapsed.Round(time.Millisecond))
 		}
-		c.observe(ctx, op, statusOf(err), "retried")
+		c.observe(ctx, op, StatusCode(err), "retried")
 		c.s.Logger.Debug("Retrying vendor API call", zap.String("call", op), zap.Int("attempt", attempt),
 			zap.Duration("wait", next), zap.String("error", err.Error()))
 		if err := Sleep(ctx, c.s.Clock, next); err != nil {
@@ -107,12 +107,14 @@ func (c *Client) Do(ctx context.Context, op string, newReq func(context.Context)
 	}
 }
 
-func (c *Client) backoff() *backoff.ExponentialBackOff {
+// NewBackOff returns the capped exponential backoff with jitter that retry_on_failure describes.
+// Callers enforce max_elapsed_time themselves (or, for refused pages, never give up).
+func NewBackOff(cfg configretry.BackOffConfig) *backoff.ExponentialBackOff {
 	bo := backoff.NewExponentialBackOff()
-	bo.InitialInterval = c.s.Retry.InitialInterval
-	bo.RandomizationFactor = c.s.Retry.RandomizationFactor
-	bo.Multiplier = c.s.Retry.Multiplier
-	bo.MaxInterval = c.s.Retry.MaxInterval
+	bo.InitialInterval = cfg.InitialInterval
+	bo.RandomizationFactor = cfg.RandomizationFactor
+	bo.Multiplier = cfg.Multiplier
+	bo.MaxInterval = cfg.MaxInterval
 	bo.Reset()
 	return bo
 }

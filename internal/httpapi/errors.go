@@ -52,8 +52,6 @@ func StatusCode(err error) int {
 	return 0
 }
 
-func statusOf(err error) int { return StatusCode(err) }
-
 // retryAfter reads a Retry-After header, in seconds or as an HTTP date, capped at MaxRetryAfter.
 func retryAfter(v string, now time.Time) time.Duration {
 	if v == "" {

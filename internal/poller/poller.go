@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"github.com/jonboulle/clockwork"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
@@ -221,7 +220,7 @@ func (p *Poller) deliver(ctx context.Context, page Page) (int, error) {
 		return 0, nil
 	}
 	page.Logs.MarkReadOnly() // a retry must resend the data as read, whatever a processor does
-	bo := p.consumerBackoff()
+	bo := httpapi.NewBackOff(p.set.Retry)
 	for {
 		obsCtx := p.obs.StartLogsOp(ctx)
 		err := p.next.ConsumeLogs(obsCtx, page.Logs)
@@ -278,16 +277,6 @@ func (p *Poller) dedup(page Page) (keys []checkpoint.Key, dups int) {
 		return false
 	})
 	return keys, dups
-}
-
-func (p *Poller) consumerBackoff() *backoff.ExponentialBackOff {
-	bo := backoff.NewExponentialBackOff()
-	bo.InitialInterval = p.set.Retry.InitialInterval
-	bo.RandomizationFactor = p.set.Retry.RandomizationFactor
-	bo.Multiplier = p.set.Retry.Multiplier
-	bo.MaxInterval = p.set.Retry.MaxInterval
-	bo.Reset()
-	return bo
 }
 
 // report sends a status event when the status changes. After a permanent error the collector
