@@ -120,3 +120,27 @@ func setNumber(dst pcommon.Value, raw string) {
 		dst.SetStr(raw)
 	}
 }
+
+// Members reads the next JSON value of dec, which must be an object, calling member with each
+// member name; member must consume that member's value. Receivers walk their page envelopes
+// with it and keep only the members they know.
+func Members(dec *jsontext.Decoder, member func(name string) error) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	if tok.Kind() != '{' {
+		return fmt.Errorf("expected a JSON object, found %s", tok.Kind())
+	}
+	for dec.PeekKind() != '}' {
+		name, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		if err := member(name.String()); err != nil {
+			return err
+		}
+	}
+	_, err = dec.ReadToken() // }
+	return err
+}

@@ -67,3 +67,19 @@ func FuzzMap(f *testing.F) {
 		_ = m.AsRaw()
 	})
 }
+
+func TestMembersWalksAnObject(t *testing.T) {
+	dec := jsontext.NewDecoder(strings.NewReader(`{"keep":1,"skip":{"x":[1,2]},"keep2":"v"} `))
+	var names []string
+	require.NoError(t, Members(dec, func(name string) error {
+		names = append(names, name)
+		return dec.SkipValue()
+	}))
+	assert.Equal(t, []string{"keep", "skip", "keep2"}, names)
+
+	err := Members(jsontext.NewDecoder(strings.NewReader(`[1]`)), func(string) error { return nil })
+	assert.ErrorContains(t, err, "expected a JSON object")
+	cut := jsontext.NewDecoder(strings.NewReader(`{"a":1`))
+	err = Members(cut, func(string) error { return cut.SkipValue() })
+	assert.Error(t, err, "a cut object is an error")
+}

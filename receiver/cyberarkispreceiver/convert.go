@@ -118,29 +118,20 @@ type pageDecoder struct {
 
 func (pd *pageDecoder) envelope() error {
 	dec := pd.dec
-	if _, err := dec.ReadToken(); err != nil { // {
-		return err
-	}
 	sawData := false
-	for dec.PeekKind() != '}' {
-		name, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		switch name.String() {
+	err := jsonpdata.Members(dec, func(name string) (err error) {
+		switch name {
 		case "data":
 			sawData = true
-			err = pd.data()
+			return pd.data()
 		case "paging":
 			pd.dp.cursor, err = readCursor(dec)
-		default:
-			err = dec.SkipValue()
-		}
-		if err != nil {
 			return err
+		default:
+			return dec.SkipValue()
 		}
-	}
-	if _, err := dec.ReadToken(); err != nil { // }
+	})
+	if err != nil {
 		return err
 	}
 	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
@@ -240,20 +231,7 @@ func walkObject(dec *jsontext.Decoder, member func(name string) error) error {
 	if dec.PeekKind() != '{' {
 		return dec.SkipValue()
 	}
-	if _, err := dec.ReadToken(); err != nil {
-		return err
-	}
-	for dec.PeekKind() != '}' {
-		name, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		if err := member(name.String()); err != nil {
-			return err
-		}
-	}
-	_, err := dec.ReadToken()
-	return err
+	return jsonpdata.Members(dec, member)
 }
 
 // fields are the well-known event fields, read from the decoded body in one pass.

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
 )
 
 // page is one decoded reply.
@@ -63,37 +64,27 @@ func (d *pageDecoder) decode(body []byte, observed, prev time.Time) (page, error
 	if k := dec.PeekKind(); k != '{' {
 		return page{}, notAReply(body)
 	}
-	if _, err := dec.ReadToken(); err != nil {
-		return page{}, err
-	}
 	var rerr *replyError
 	sawReply := false
-	for dec.PeekKind() != '}' {
-		name, err := dec.ReadToken()
-		if err != nil {
-			return page{}, fmt.Errorf("reading the reply: %w", err)
-		}
-		switch name.String() {
+	err := jsonpdata.Members(dec, func(name string) error {
+		switch name {
 		case "reply":
 			sawReply = true
-			if err := d.reply(&p, sl.LogRecords(), body, observed, prev, &rerr); err != nil {
-				return page{}, fmt.Errorf("reading the reply: %w", err)
-			}
+			return d.reply(&p, sl.LogRecords(), body, observed, prev, &rerr)
 		case "error":
 			msg, err := errorText(dec)
 			if err != nil {
-				return page{}, fmt.Errorf("reading the reply: %w", err)
+				return err
 			}
 			if msg != "" {
 				rerr = &replyError{Msg: msg}
 			}
+			return nil
 		default:
-			if err := dec.SkipValue(); err != nil {
-				return page{}, fmt.Errorf("reading the reply: %w", err)
-			}
+			return dec.SkipValue()
 		}
-	}
-	if _, err := dec.ReadToken(); err != nil {
+	})
+	if err != nil {
 		return page{}, fmt.Errorf("reading the reply: %w", err)
 	}
 	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
@@ -121,22 +112,15 @@ func (d *pageDecoder) reply(p *page, records plog.LogRecordSlice, body []byte, o
 	default:
 		return fmt.Errorf(`"reply" is a JSON %s, not an object`, dec.PeekKind())
 	}
-	if _, err := dec.ReadToken(); err != nil {
-		return err
-	}
 	var code, msg string
-	for dec.PeekKind() != '}' {
-		name, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		switch name.String() {
+	err := jsonpdata.Members(dec, func(name string) (err error) {
+		switch name {
 		case "data":
 			if dec.PeekKind() == 'n' {
 				_, err = dec.ReadToken()
-			} else {
-				err = d.records(p, records, body, observed, prev)
+				return err
 			}
+			return d.records(p, records, body, observed, prev)
 		case "total_count":
 			p.total, p.hasTotal, err = count(dec)
 		case "err_code":
@@ -146,11 +130,9 @@ func (d *pageDecoder) reply(p *page, records plog.LogRecordSlice, body []byte, o
 		default:
 			err = dec.SkipValue()
 		}
-		if err != nil {
-			return err
-		}
-	}
-	if _, err := dec.ReadToken(); err != nil {
+		return err
+	})
+	if err != nil {
 		return err
 	}
 	if code != "" || msg != "" {
