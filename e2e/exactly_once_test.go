@@ -27,12 +27,19 @@ func TestBackfillArrivesExactlyOnce(t *testing.T) {
 	t.Logf("backfill of %d records per vendor in %s: %v", backfill, time.Since(start).Round(time.Millisecond), got)
 }
 
-// 2. The same while the collector is killed with SIGKILL at five random moments.
+// 2. The same while the collector is killed with SIGKILL at five random moments. Nothing is
+// lost. A kill that lands after the backend accepted a page but before the checkpoint write
+// (or the backend's answer) reached disk makes the restarted receiver send that page again: no
+// receiver can avoid it, because the two writes are not one transaction. The duplicates are
+// therefore bounded by one page per kill and per receiver, and carry the same log.record.uid,
+// so the backend can drop them.
 func TestSIGKILLRestartsExactlyOnce(t *testing.T) {
+	const kills = 5
+	maxDups := map[string]int{"cyberarkisp": kills * 500, "xsoaraudit": kills * 100} // page_size defaults
 	e := newEnv(t, backfillOptions())
 	agent := startCollector(t, e.dir, "agent", e.agentConfig(e.syncExporter(), ""))
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	for i := range 5 {
+	for i := range kills {
 		// Spread the kills over the backfill (about a minute): early, mid-page, mid-burst.
 		wait := time.Duration(1000+rng.IntN(9000)) * time.Millisecond
 		time.Sleep(wait)
@@ -41,8 +48,11 @@ func TestSIGKILLRestartsExactlyOnce(t *testing.T) {
 		t.Logf("kill %d after %s: %d + %d records received so far", i+1, wait, len(before["cyberarkisp"]), len(before["xsoaraudit"]))
 		agent.start()
 	}
-	got := e.waitExactlyOnce(3*time.Minute, agent)
-	t.Logf("after 5 SIGKILLs: %v", got)
+	got := e.waitAllArrived(time.Now(), 3*time.Minute, agent)
+	for kind, d := range got {
+		require.LessOrEqual(t, d.dups, maxDups[kind], "%s: at most one page per kill may come twice: %v", kind, d)
+	}
+	t.Logf("after %d SIGKILLs: %v", kills, got)
 }
 
 // 3. The same with every fault switched on in turn: exactly once, and the collector never exits.

@@ -300,6 +300,17 @@ func (e *env) waitExactlyOnce(timeout time.Duration, agents ...*collector) map[s
 // cutoff: the simulator may keep generating records after it.
 func (e *env) waitExactlyOnceUntil(cutoff time.Time, timeout time.Duration, agents ...*collector) map[string]delivery {
 	e.t.Helper()
+	got := e.waitAllArrived(cutoff, timeout, agents...)
+	for kind, d := range got {
+		require.Zero(e.t, d.dups, "%s: %v", kind, d)
+	}
+	return got
+}
+
+// waitAllArrived waits until every record up to cutoff arrived, checks that none is missing,
+// and returns the final comparison per receiver, duplicates included.
+func (e *env) waitAllArrived(cutoff time.Time, timeout time.Duration, agents ...*collector) map[string]delivery {
+	e.t.Helper()
 	truth := map[string][]string{}
 	var last map[string]delivery
 	deadline := time.Now().Add(timeout)
@@ -334,12 +345,11 @@ func (e *env) waitExactlyOnceUntil(cutoff time.Time, timeout time.Duration, agen
 	time.Sleep(1500 * time.Millisecond) // anything that would arrive twice arrives now
 	got := received(e.t, e.out)
 	for kind := range truth {
-		if d := compare(truth[kind], got[kind]); d.missing > 0 {
+		d := compare(truth[kind], got[kind])
+		if d.missing > 0 {
 			e.t.Logf("%s missing: %v", kind, missingIDs(truth[kind], got[kind]))
 		}
-		d := compare(truth[kind], got[kind])
 		last[kind] = d
-		require.Zero(e.t, d.dups, "%s: %v", kind, d)
 		require.Zero(e.t, d.missing, "%s: %v", kind, d)
 	}
 	return last
