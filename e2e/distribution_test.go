@@ -14,7 +14,7 @@ import (
 )
 
 // collectorBin is the otelcol-audit binary under test, built by `make build`.
-func collectorBin(t *testing.T) string {
+func collectorBin(t testing.TB) string {
 	t.Helper()
 	bin := os.Getenv("OTELCOL_AUDIT_BIN")
 	if bin == "" {

@@ -24,7 +24,7 @@ import (
 )
 
 // freePort returns a loopback port nothing listens on.
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -34,16 +34,18 @@ func freePort(t *testing.T) int {
 
 // collector is one otelcol-audit process.
 type collector struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 	cfg  string
 	log  string
 	cmd  *exec.Cmd
 	done chan error
+	// exited is the state of the last process that ended: its rusage gives peak RSS and CPU time.
+	exited *os.ProcessState
 }
 
 // startCollector writes cfg to a file and runs the built binary on it.
-func startCollector(t *testing.T, dir, name, cfg string) *collector {
+func startCollector(t testing.TB, dir, name, cfg string) *collector {
 	t.Helper()
 	c := &collector{t: t, name: name, cfg: filepath.Join(dir, name+".yaml"), log: filepath.Join(dir, name+".log")}
 	require.NoError(t, os.WriteFile(c.cfg, []byte(cfg), 0o600))
@@ -60,7 +62,13 @@ func (c *collector) start() {
 	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
 	require.NoError(c.t, c.cmd.Start())
 	c.done = make(chan error, 1)
-	go func() { c.done <- c.cmd.Wait(); logFile.Close() }()
+	cmd := c.cmd
+	go func() {
+		err := cmd.Wait()
+		logFile.Close()
+		c.exited = cmd.ProcessState
+		c.done <- err
+	}()
 }
 
 func (c *collector) running() bool {
@@ -105,7 +113,7 @@ func (c *collector) logs() string {
 
 // received reads the file exporter's output: the log.record.uid of every record, by receiver
 // type (taken from the instrumentation scope name).
-func received(t *testing.T, path string) map[string][]string {
+func received(t testing.TB, path string) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
 	f, err := os.Open(path)

@@ -35,7 +35,7 @@ func run(args []string) error {
 	fs.IntVar(&o.XSOARBackfill, "xsoar-backfill", 0, "XSOAR records to generate at start")
 	fs.DurationVar(&o.BackfillSpan, "backfill-span", 24*time.Hour, "the backfill is spread over this span before now")
 	fs.Float64Var(&o.Rate, "rate", 2, "records generated per second per vendor while running (0 = none)")
-	fs.DurationVar(&o.Latency, "latency", 0, "latency added to every vendor request")
+	fs.DurationVar(&o.Latency, "latency", 0, "response time of every vendor request (the simulator's own work included)")
 	fs.DurationVar(&o.TokenTTL, "token-ttl", time.Hour, "lifetime of CyberArk access tokens (expires_in)")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed for generated records (0 = random)")
 	fs.Int64Var(&o.XSOARFirstID, "xsoar-first-id", 0, "AUDIT_ID of the first XSOAR record (0 = 100001); give each run new IDs when a collector keeps its checkpoint across runs")

@@ -52,6 +52,9 @@ func Read(ctx context.Context, src poller.Source, w Window) (Result, error) {
 		if done {
 			return res, nil
 		}
+		if page, err = page.Decoded(); err != nil {
+			return res, err
+		}
 		res.Pages++
 		st, err := res.keep(page, w, seen)
 		if err != nil {

@@ -67,11 +67,11 @@ func object(dec *jsontext.Decoder, m pcommon.Map, depth int) error {
 		return err
 	}
 	for dec.PeekKind() != '}' {
-		name, err := dec.ReadToken()
+		name, err := readName(dec)
 		if err != nil {
 			return err
 		}
-		if err := value(dec, m.PutEmpty(name.String()), depth+1); err != nil {
+		if err := value(dec, m.PutEmpty(name), depth+1); err != nil {
 			return err
 		}
 	}
@@ -133,11 +133,11 @@ func Members(dec *jsontext.Decoder, member func(name string) error) error {
 		return fmt.Errorf("expected a JSON object, found %s", tok.Kind())
 	}
 	for dec.PeekKind() != '}' {
-		name, err := dec.ReadToken()
+		name, err := readName(dec)
 		if err != nil {
 			return err
 		}
-		if err := member(name.String()); err != nil {
+		if err := member(name); err != nil {
 			return err
 		}
 	}

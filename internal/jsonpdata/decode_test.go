@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/stretchr/testify/assert"
@@ -82,4 +83,32 @@ func TestMembersWalksAnObject(t *testing.T) {
 	cut := jsontext.NewDecoder(strings.NewReader(`{"a":1`))
 	err = Members(cut, func(string) error { return cut.SkipValue() })
 	assert.Error(t, err, "a cut object is an error")
+}
+
+func TestNamesAreUnquotedAndShared(t *testing.T) {
+	long := strings.Repeat("k", maxNameLen+1)
+	m, err := decodeMap(t, `{"a\u0062":1,"tab\t":2,"`+long+`":3,"user":{"user":4}}`)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"ab": int64(1), "tab\t": int64(2), long: int64(3), "user": map[string]any{"user": int64(4)}}, m.AsRaw())
+
+	_, err = decodeMap(t, `{1:2}`)
+	assert.Error(t, err, "a name must be a string")
+
+	// A name read again is the interned string, not a fresh copy.
+	first, err := readName(nameDecoder(t, `"applicationCode"`))
+	require.NoError(t, err)
+	again, err := readName(nameDecoder(t, `"applicationCode"`))
+	require.NoError(t, err)
+	assert.Equal(t, unsafe.StringData(first), unsafe.StringData(again))
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _, _ = readName(nameDecoder(t, `"applicationCode"`)) })-
+		testing.AllocsPerRun(100, func() { _, _ = nameDecoder(t, `"applicationCode"`).ReadValue() }),
+		"an interned name costs no allocation beyond reading the raw name")
+}
+
+// nameDecoder returns a decoder positioned on the name of {name: 0}.
+func nameDecoder(t *testing.T, name string) *jsontext.Decoder {
+	dec := jsontext.NewDecoder(strings.NewReader(`{` + name + `:0}`))
+	_, err := dec.ReadToken()
+	require.NoError(t, err)
+	return dec
 }

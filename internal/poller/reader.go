@@ -5,9 +5,11 @@ import (
 	"sync"
 )
 
-// reader fetches the next page of a query while the engine delivers the current one, so that
-// the API's latency and the pipeline's work overlap instead of adding up. It never runs more
-// than one page ahead: memory stays bounded by two pages whatever the backlog.
+// reader runs a query as a pipeline of three steps, each on its own goroutine: fetch page k+2
+// from the API, decode page k+1, deliver page k (the engine's loop). The API's latency, the
+// conversion and the pipeline's work then overlap instead of adding up, while the pages still
+// reach the engine in order. Unbuffered channels keep at most three pages in memory, whatever
+// the backlog.
 type reader struct {
 	pages  chan result
 	cancel context.CancelFunc
@@ -23,20 +25,37 @@ type result struct {
 func startReader(ctx context.Context, q Query) *reader {
 	ctx, cancel := context.WithCancel(ctx)
 	r := &reader{pages: make(chan result), cancel: cancel}
-	r.wg.Go(func() {
+	fetched := make(chan result)
+	r.wg.Go(func() { // fetch: requests are sequential, each may need the previous cursor
+		defer close(fetched)
 		for {
 			page, done, err := q.Next(ctx)
-			select {
-			case r.pages <- result{page: page, done: done, err: err}:
-			case <-ctx.Done():
+			if !send(ctx, fetched, result{page: page, done: done, err: err}) || done || err != nil {
 				return
 			}
-			if done || err != nil {
+		}
+	})
+	r.wg.Go(func() { // decode, while the next request is in flight
+		for res := range fetched {
+			if res.err == nil && !res.done {
+				res.page, res.err = res.page.Decoded()
+			}
+			if !send(ctx, r.pages, res) || res.done || res.err != nil {
 				return
 			}
 		}
 	})
 	return r
+}
+
+// send hands res on, unless ctx ends first.
+func send(ctx context.Context, ch chan<- result, res result) bool {
+	select {
+	case ch <- res:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // next returns the next page, or the context's error when ctx ends first.
@@ -49,7 +68,7 @@ func (r *reader) next(ctx context.Context) (result, error) {
 	}
 }
 
-// stop ends the fetch goroutine and waits for it.
+// stop ends the fetch and decode goroutines and waits for them.
 func (r *reader) stop() {
 	r.cancel()
 	r.wg.Wait()

@@ -14,19 +14,33 @@ import (
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
 )
 
-// Page is one page of vendor records, already converted.
+// Page is one page of vendor records.
 type Page struct {
 	// Logs holds one ResourceLogs with one ScopeLogs whose log records match Keys one to one.
 	Logs plog.Logs
 	// Keys identify the records, in the order the API returned them.
 	Keys []checkpoint.Key
+	// Decode, when set, converts the response that Next fetched into Logs and Keys. A source
+	// sets it when its next request needs only the page's envelope (a cursor), so that the
+	// engine can convert this page while the next request is in flight. The engine calls it
+	// once per page, in page order, on one goroutine.
+	Decode func() (Page, error)
+}
+
+// Decoded returns the page converted: itself, or what its Decode returns.
+func (p Page) Decoded() (Page, error) {
+	if p.Decode == nil {
+		return p, nil
+	}
+	return p.Decode()
 }
 
 // Query reads the pages of one query, oldest records first. Next is never called concurrently,
-// and is called again only after the previous page was returned (the engine reads one page ahead
-// of the one being delivered, so Next must not wait for the checkpoint to move).
+// and is called again only after the previous page was returned. The engine fetches up to two
+// pages ahead of the one being delivered (one in flight, one being decoded), so Next must not
+// wait for the checkpoint to move.
 type Query interface {
-	// Next returns the next page, or done when the query is caught up (an empty page).
+	// Next fetches the next page, or returns done when the query is caught up (an empty page).
 	Next(ctx context.Context) (page Page, done bool, err error)
 }
 

@@ -95,7 +95,8 @@ type Options struct {
 	// Rate is the number of records per second generated continuously for each vendor once
 	// started. 0 = none.
 	Rate float64
-	// Latency is added to every vendor request (not to the control API).
+	// Latency is the response time of every vendor request (not of the control API): the answer
+	// leaves Latency after the request arrived, the simulator's own work included.
 	Latency time.Duration
 
 	// TenantID is the CyberArk tenantId put in events. Default: a UUID derived from Seed.

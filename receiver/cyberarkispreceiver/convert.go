@@ -79,8 +79,8 @@ type decodedPage struct {
 // Anything but a complete JSON object is an error and yields nothing: a cut body or an HTML
 // page served with status 200 must not move the checkpoint.
 func (c *converter) decodePage(body []byte, pc pageContext) (decodedPage, error) {
-	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
-		return decodedPage{}, fmt.Errorf("expected a JSON object, got %s", describeBody(body, c.secrets))
+	if err := c.checkObject(body); err != nil {
+		return decodedPage{}, err
 	}
 	dp := decodedPage{tenant: pc.tenant}
 	logs := plog.NewLogs()
@@ -116,31 +116,87 @@ type pageDecoder struct {
 	sawTenant bool
 }
 
-func (pd *pageDecoder) envelope() error {
-	dec := pd.dec
+func (pd *pageDecoder) envelope() (err error) {
+	pd.dp.cursor, err = walkEnvelope(pd.dec, pd.body, pd.conv.secrets, pd.data)
+	return err
+}
+
+// pageEnvelope is what the next request needs from a results page.
+type pageEnvelope struct {
+	cursor string
+	empty  bool // no events: the query is caught up
+}
+
+// scanEnvelope reads a results page's cursor and whether it has events, and checks that it is
+// one complete JSON object with data, without converting the events: the fetch of the next
+// page need not wait for that.
+func (c *converter) scanEnvelope(body []byte) (pageEnvelope, error) {
+	if err := c.checkObject(body); err != nil {
+		return pageEnvelope{}, err
+	}
+	var env pageEnvelope
+	dec := jsontext.NewDecoder(bytes.NewReader(body), decodeOptions...)
+	cursor, err := walkEnvelope(dec, body, c.secrets, func() error {
+		switch k := dec.PeekKind(); k {
+		case 'n':
+			env.empty = true
+			_, err := dec.ReadToken()
+			return err
+		case '[':
+		default:
+			return unexpected("data", k, dec)
+		}
+		if _, err := dec.ReadToken(); err != nil { // [
+			return err
+		}
+		env.empty = dec.PeekKind() == ']'
+		for dec.PeekKind() != ']' {
+			if err := dec.SkipValue(); err != nil {
+				return err
+			}
+		}
+		_, err := dec.ReadToken() // ]
+		return err
+	})
+	env.cursor = cursor
+	return env, err
+}
+
+// checkObject refuses at once a body that is not a JSON object: an HTML page served with 200.
+func (c *converter) checkObject(body []byte) error {
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
+		return fmt.Errorf("expected a JSON object, got %s", describeBody(body, c.secrets))
+	}
+	return nil
+}
+
+// walkEnvelope walks a results page {"data":[...], "paging":{"cursor":{"cursorRef":"..."}}}:
+// data reads the data member's value, and the cursor is returned. Anything but one complete
+// object with data is an error.
+func walkEnvelope(dec *jsontext.Decoder, body []byte, secrets []string, data func() error) (cursor string, err error) {
 	sawData := false
-	err := jsonpdata.Members(dec, func(name string) (err error) {
+	err = jsonpdata.Members(dec, func(name string) (err error) {
 		switch name {
 		case "data":
 			sawData = true
-			return pd.data()
+			return data()
 		case "paging":
-			pd.dp.cursor, err = readCursor(dec)
+			cursor, err = readCursor(dec)
 			return err
 		default:
 			return dec.SkipValue()
 		}
 	})
 	if err != nil {
-		return err
+		return "", err
 	}
 	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
-		return errors.New("unexpected data after the JSON object")
+		return "", errors.New("unexpected data after the JSON object")
 	}
 	if !sawData {
-		return fmt.Errorf("the page has no data array (%s)", describeBody(pd.body, pd.conv.secrets))
+		return "", fmt.Errorf("the page has no data array (%s)", describeBody(body, secrets))
 	}
-	return nil
+	return cursor, nil
 }
 
 // data reads the events array; null stands for no events.

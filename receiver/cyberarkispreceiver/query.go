@@ -32,6 +32,8 @@ type query struct {
 	cursor string
 	// last tells that the previous page ended the cursor chain (no next cursor, or the same).
 	last bool
+	// decoded is closed when the last page Next returned has been decoded.
+	decoded chan struct{}
 }
 
 // The createQuery body. The nesting under "query" matters: the API accepts a flat body
@@ -73,7 +75,9 @@ type resultsRequest struct {
 	CursorRef string `json:"cursorRef"`
 }
 
-// Next returns the next page, or done on an empty page.
+// Next fetches the next page, or returns done on an empty page. It reads only the page's
+// envelope (the next cursor): the events are converted by the page's Decode, which the engine
+// runs while the next request is in flight.
 func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 	if q.last {
 		return poller.Page{}, true, nil
@@ -82,7 +86,11 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 	body, err := q.results(ctx)
 	if hadCursor && httpapi.StatusCode(err) == http.StatusBadRequest {
 		// The cursor expired or was invalidated. The events already returned are with the
-		// engine, which drops those of the boundary second that the new query repeats.
+		// engine, which drops those of the boundary second that the new query repeats. The new
+		// query starts at the newest of them, known once the pages fetched so far are decoded.
+		if err := q.awaitDecoded(ctx); err != nil {
+			return poller.Page{}, false, err
+		}
 		q.src.logger.Info("The Audit API no longer accepts the query cursor; re-creating the query from the newest event read",
 			zap.Time("from", q.newest), zap.String("error", err.Error()))
 		q.cursor = ""
@@ -92,27 +100,59 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 		return poller.Page{}, false, auditError(err)
 	}
 	sent := q.cursor
-	dp, err := q.src.conv.decodePage(body, pageContext{observed: time.Now(), prev: q.prev, tenant: q.tenant})
+	env, err := q.src.conv.scanEnvelope(body)
 	if err != nil {
 		return poller.Page{}, false, fmt.Errorf("reading a results page: %w", err)
+	}
+	if env.empty {
+		return poller.Page{}, true, nil
+	}
+	if env.cursor == "" || env.cursor == sent {
+		q.last = true
+	}
+	q.cursor = env.cursor
+	observed := time.Now()
+	decoded := make(chan struct{})
+	q.decoded = decoded
+	return poller.Page{Decode: func() (poller.Page, error) {
+		defer close(decoded)
+		return q.decode(body, observed)
+	}}, false, nil
+}
+
+// decode converts a fetched page. The engine runs it after the previous page's decode, so
+// prev, tenant and newest carry from page to page; Next reads newest only after awaitDecoded.
+func (q *query) decode(body []byte, observed time.Time) (poller.Page, error) {
+	dp, err := q.src.conv.decodePage(body, pageContext{observed: observed, prev: q.prev, tenant: q.tenant})
+	if err != nil {
+		return poller.Page{}, fmt.Errorf("reading a results page: %w", err)
 	}
 	if dp.badTimes > 0 || dp.derivedIDs > 0 {
 		q.src.logger.Debug("Results page has events without a usable timestamp or uuid",
 			zap.Int("bad_timestamp", dp.badTimes), zap.Int("missing_uuid", dp.derivedIDs))
 	}
-	if len(dp.page.Keys) == 0 {
-		return poller.Page{}, true, nil
+	if n := len(dp.page.Keys); n > 0 {
+		q.prev = dp.page.Keys[n-1].Time
 	}
-	q.prev = dp.page.Keys[len(dp.page.Keys)-1].Time
 	q.tenant = dp.tenant
 	if dp.newest.After(q.newest) {
 		q.newest = dp.newest
 	}
-	if dp.cursor == "" || dp.cursor == sent {
-		q.last = true
+	return dp.page, nil
+}
+
+// awaitDecoded waits until the last page Next returned is decoded (or was dropped with the
+// query, which cancels ctx).
+func (q *query) awaitDecoded(ctx context.Context) error {
+	if q.decoded == nil {
+		return nil
 	}
-	q.cursor = dp.cursor
-	return dp.page, false, nil
+	select {
+	case <-q.decoded:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // results fetches the page at the current cursor, creating the query first when there is none.

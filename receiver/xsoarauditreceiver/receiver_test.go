@@ -325,15 +325,16 @@ func TestOneMillisecondBeyondMaxEventsPerPoll(t *testing.T) {
 	f := newFakeXSOAR(t, true)
 	base := pastMs()
 	f.add(1, base-5, base-4)
-	f.add(3, same(base, 2500)...)
+	burst := rekeyOffset + 1500
+	f.add(3, same(base, burst)...)
 	cfg := testConfig(t, f, base-10)
 	cfg.Poll.MaxEventsPerPoll = 300
 	r := startReceiver(t, cfg, t.TempDir())
-	r.waitRecords(2502)
+	r.waitRecords(burst + 2)
 	n := len(f.log())
-	require.Eventually(t, func() bool { return len(f.log()) > n+30 }, waitFor, tick, "a full re-read of the boundary millisecond")
+	require.Eventually(t, func() bool { return len(f.log()) > n+burst/100 }, waitFor, tick, "a full re-read of the boundary millisecond")
 	r.stop()
-	requireExactlyOnce(t, r.uids(), idRange(1, 2502))
+	requireExactlyOnce(t, r.uids(), idRange(1, burst+2))
 	// The first walk re-keyed once (to the burst's millisecond), then walked on by offset.
 	var rekeyed bool
 	for _, l := range f.log() {
@@ -347,19 +348,21 @@ func TestOneMillisecondBeyondMaxEventsPerPoll(t *testing.T) {
 func TestRekeyOnLargeOffsets(t *testing.T) {
 	f := newFakeXSOAR(t, true)
 	base := pastMs()
-	times := spaced(base, 2350, 1)
+	n := rekeyOffset + 1350
+	times := spaced(base, n, 1)
 	f.add(1, times...)
 	r := startReceiver(t, testConfig(t, f, base), t.TempDir())
-	r.waitRecords(2350)
+	r.waitRecords(n)
 	r.stop()
-	requireExactlyOnce(t, r.uids(), idRange(1, 2350))
+	requireExactlyOnce(t, r.uids(), idRange(1, n))
 	log := f.log()
-	require.GreaterOrEqual(t, len(log), 11)
-	assert.Equal(t, 900, log[9].SearchFrom)
-	// After 1000 records the window restarts at the newest millisecond returned.
-	assert.Equal(t, times[999], log[10].GTE)
-	assert.Equal(t, 0, log[10].SearchFrom)
-	assert.Equal(t, log[0].LTE, log[10].LTE)
+	pages := rekeyOffset / 100
+	require.Greater(t, len(log), pages)
+	assert.Equal(t, rekeyOffset-100, log[pages-1].SearchFrom)
+	// After rekeyOffset records the window restarts at the newest millisecond returned.
+	assert.Equal(t, times[rekeyOffset-1], log[pages].GTE)
+	assert.Equal(t, 0, log[pages].SearchFrom)
+	assert.Equal(t, log[0].LTE, log[pages].LTE)
 	for _, l := range log {
 		assert.Less(t, l.SearchFrom, rekeyOffset)
 	}
