@@ -134,6 +134,11 @@ func (c *converter) scanEnvelope(body []byte) (pageEnvelope, error) {
 	if err := c.checkObject(body); err != nil {
 		return pageEnvelope{}, err
 	}
+	if len(body) > smallPage {
+		if cursor, ok := tailCursor(body); ok {
+			return pageEnvelope{cursor: cursor}, nil
+		}
+	}
 	var env pageEnvelope
 	dec := jsontext.NewDecoder(bytes.NewReader(body), decodeOptions...)
 	cursor, err := walkEnvelope(dec, body, c.secrets, func() error {
@@ -160,6 +165,53 @@ func (c *converter) scanEnvelope(body []byte) (pageEnvelope, error) {
 	})
 	env.cursor = cursor
 	return env, err
+}
+
+// smallPage is the body size up to which scanEnvelope walks the whole page. A page without
+// events is a few hundred bytes; above this size the page has events, and its cursor is read
+// from the end of the body.
+const smallPage = 16 << 10
+
+var pagingName = []byte(`"paging"`)
+
+// tailCursor reads the cursor of a page whose last member is paging, as in every sample of the
+// API, without tokenising the events before it: at 20 ms of API latency, walking a 500 KB page
+// would cost the fetch loop 4% of its time, and decodePage validates the events next anyway.
+// In valid JSON an unescaped "paging" preceded by '{' or ',' and followed by one complete
+// member and the final '}' can only be the top-level member. ok is false for any other layout,
+// and the caller walks the whole page.
+func tailCursor(body []byte) (cursor string, ok bool) {
+	i := bytes.LastIndex(body, pagingName)
+	if i < 0 {
+		return "", false
+	}
+	before := bytes.TrimRight(body[:i], " \t\r\n")
+	if len(before) == 0 || (before[len(before)-1] != ',' && before[len(before)-1] != '{') {
+		return "", false
+	}
+	rest := bytes.TrimRight(body[i:], " \t\r\n")
+	if len(rest) == 0 || rest[len(rest)-1] != '}' {
+		return "", false
+	}
+	member := make([]byte, 0, len(rest)+1) // {"paging":{...}}: the member as an object of its own
+	member = append(append(append(member, '{'), rest[:len(rest)-1]...), '}')
+	dec := jsontext.NewDecoder(bytes.NewReader(member), decodeOptions...)
+	sawPaging := false
+	err := jsonpdata.Members(dec, func(name string) (err error) {
+		if name != "paging" {
+			return dec.SkipValue()
+		}
+		sawPaging = true
+		cursor, err = readCursor(dec)
+		return err
+	})
+	if err != nil || !sawPaging {
+		return "", false
+	}
+	if _, err := dec.ReadToken(); !errors.Is(err, io.EOF) {
+		return "", false
+	}
+	return cursor, true
 }
 
 // checkObject refuses at once a body that is not a JSON object: an HTML page served with 200.

@@ -31,6 +31,8 @@ func FuzzDecodePage(f *testing.F) {
 		`{"data":[{"a":1,"a":2}],"data":[{"b":"\ud800"}]}`,
 		`<html>`,
 		`{"data":[{"uuid":"a"`,
+		`{"paging":{"cursor":{"cursorRef":"p"}},"data":[{"uuid":"a","note":"paging"}]}`,
+		`{"data":[{"uuid":"a","note":"say \"paging"}],"paging":{"cursor":{"cursorRef":"p"}},"x":{"paging":{}}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -39,6 +41,15 @@ func FuzzDecodePage(f *testing.F) {
 		dp, err := conv.decodePage(body, pageContext{observed: time.Unix(1739269449, 0), prev: testFrom})
 		if err != nil {
 			return
+		}
+		// What the fetch loop reads of a page must agree with the full decode: same cursor,
+		// and "empty" only for a page without records.
+		env, err := conv.scanEnvelope(body)
+		if err != nil || env.cursor != dp.cursor || (env.empty && len(dp.page.Keys) > 0) {
+			t.Fatalf("scanEnvelope: %+v, %v; decodePage cursor %q, %d records", env, err, dp.cursor, len(dp.page.Keys))
+		}
+		if cursor, ok := tailCursor(body); ok && cursor != dp.cursor {
+			t.Fatalf("tailCursor read %q, decodePage %q", cursor, dp.cursor)
 		}
 		recs := records(dp.page.Logs)
 		if recs.Len() != len(dp.page.Keys) {
