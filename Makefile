@@ -14,7 +14,7 @@ ACTIONLINT    := $(BIN)/actionlint-$(ACTIONLINT_VERSION)
 GO_SOURCES    := $(shell find . -name '*.go' -not -path './_build/*' -not -name '*_test.go') go.mod go.sum
 TEST_TIMEOUT  ?= 20m
 
-.PHONY: build run test unit e2e lint generate bench clean tools
+.PHONY: build run test unit e2e lint generate bench benchstat clean tools
 
 # Install a Go tool at a pinned version into ./bin, under a versioned name so that a version
 # bump reinstalls it.
@@ -68,10 +68,18 @@ lint: $(GOLANGCI) $(ACTIONLINT)
 generate:
 	$(GO) generate ./receiver/...
 
-## bench: the receivers' page-conversion benchmarks, with the plain json.Unmarshal baseline beside them.
-bench:
+## bench: the performance table of the README, from one run (about 15 minutes): page conversion
+## against json.Unmarshal, then backlogs drained through the built otelcol-audit. Raw output in
+## _build/bench.txt, the table in _build/bench-table.md; exits non-zero when a target is missed.
+bench: build
 	@mkdir -p $(CURDIR)/_build
-	$(GO) test -run '^$$' -bench 'DecodePage|ConvertPage' -benchmem -count 5 ./receiver/... | tee $(CURDIR)/_build/bench.txt
+	set -o pipefail; $(GO) test -run '^$$' -bench ConvertPage -benchmem -count 5 ./receiver/... | tee $(CURDIR)/_build/bench.txt
+	set -o pipefail; OTELCOL_AUDIT_BIN=$(DIST) $(GO) test -tags e2e -run '^$$' -bench Backfill -benchtime 1x -timeout 60m ./e2e/ | tee -a $(CURDIR)/_build/bench.txt
+	set -o pipefail; cd internal/tools && $(GO) run ./benchtable $(CURDIR)/_build/bench.txt | tee $(CURDIR)/_build/bench-table.md
+
+## benchstat: compare two bench outputs, e.g. make benchstat OLD=before.txt NEW=_build/bench.txt
+benchstat:
+	$(GO) tool -modfile=internal/tools/go.mod benchstat $(OLD) $(NEW)
 
 clean:
 	rm -rf _build bin .run

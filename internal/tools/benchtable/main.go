@@ -211,8 +211,8 @@ func (r *results) print(w io.Writer) (missed int) {
 		return missed
 	}
 	fmt.Fprintf(w, "\nBackfill through otelcol-audit: simulator -> receiver -> file exporter, checkpoints in file_storage (fsync); target ratio >= %.2f\n\n", minIdealRatio)
-	fmt.Fprintln(w, "| Receiver | Latency | Records | File | Records/s | Ideal records/s | Ratio | Peak RSS MiB | CPU s per 1M records | API calls (minimum) | Token requests | Target |")
-	fmt.Fprintln(w, "|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Fprintln(w, "| Receiver | Latency | Records | File | Records/s | Ideal records/s | Ratio | Target | API ms/call | API busy | Peak RSS MiB | CPU s per 1M records | API calls (minimum) | Token requests |")
+	fmt.Fprintln(w, "|---|---|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
 	for _, b := range r.backfill {
 		get := func(unit string) float64 { v, _ := b.s.median(unit); return v }
 		ideal, ratio, target := "-", "-", "-"
@@ -234,9 +234,9 @@ func (r *results) print(w io.Writer) (missed int) {
 				tokens += " " + mark(false)
 			}
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %.0f | %s | %s | %.1f | %.1f | %s | %s | %s |\n",
-			b.receiver, b.latency, thousands(b.records), b.file, get("records/s"), ideal, ratio,
-			get("peak-RSS-MiB"), get("CPU-s/Mrecords"), callsCell, tokens, target)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %.0f | %s | %s | %s | %.2f | %.3f | %.1f | %.1f | %s | %s |\n",
+			b.receiver, b.latency, thousands(b.records), b.file, get("records/s"), ideal, ratio, target,
+			get("api-ms/call"), get("api-busy"), get("peak-RSS-MiB"), get("CPU-s/Mrecords"), callsCell, tokens)
 	}
 	var mem bytes.Buffer
 	for _, big := range r.backfill {
