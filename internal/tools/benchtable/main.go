@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path"
 	"slices"
@@ -25,6 +26,8 @@ const (
 	maxConvertRatio = 1.0  // receiver ns/record over json.Unmarshal's
 	minIdealRatio   = 0.95 // records/s over the API's ideal
 	maxMemoryGrowth = 0.10 // peak RSS of a 1M backfill over a 100k one, minus 1
+	// maxEventsPerPoll is the receivers' default, which the backfills run with.
+	maxEventsPerPoll = 10_000
 )
 
 func main() {
@@ -211,7 +214,7 @@ func (r *results) print(w io.Writer) (missed int) {
 		return missed
 	}
 	fmt.Fprintf(w, "\nBackfill through otelcol-audit: simulator -> receiver -> file exporter, checkpoints in file_storage (fsync); target ratio >= %.2f\n\n", minIdealRatio)
-	fmt.Fprintln(w, "| Receiver | Latency | Records | File | Records/s | Ideal records/s | Ratio | Target | API ms/call | API busy | Peak RSS MiB | CPU s per 1M records | API calls (minimum) | Token requests |")
+	fmt.Fprintln(w, "| Receiver | Latency | Records | File | Records/s | Ideal records/s | Ratio | Target | API ms/call | API busy | Peak RSS MiB | CPU s per 1M records | API calls (minimum, allowed) | Token requests |")
 	fmt.Fprintln(w, "|---|---|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
 	for _, b := range r.backfill {
 		get := func(unit string) float64 { v, _ := b.s.median(unit); return v }
@@ -219,12 +222,19 @@ func (r *results) print(w io.Writer) (missed int) {
 		if v, ok := b.s.median("ideal-records/s"); ok {
 			ideal = fmt.Sprintf("%.0f", v)
 			ratio = fmt.Sprintf("%.3f", get("ideal-ratio"))
-			target = mark(get("ideal-ratio") >= minIdealRatio)
+			switch b.file {
+			case "proto":
+				target = mark(get("ideal-ratio") >= minIdealRatio)
+			default: // the JSON file exporter's own cost, for comparison
+				target = "comparison"
+			}
 		}
+		// One empty probe per poll is allowed beyond the minimum; a poll reads at most
+		// max_events_per_poll records and then continues at once.
 		calls, minCalls := get("calls"), get("ideal-calls")
-		// Each backfill is one poll, so one empty probe is allowed beyond the minimum.
-		callsCell := fmt.Sprintf("%.0f (%.0f)", calls, minCalls)
-		if calls > minCalls+1 {
+		allowed := minCalls + math.Ceil(float64(b.records)/maxEventsPerPoll)
+		callsCell := fmt.Sprintf("%.0f (%.0f, %.0f)", calls, minCalls, allowed)
+		if calls > allowed {
 			callsCell += " " + mark(false)
 		}
 		tokens := "-"
