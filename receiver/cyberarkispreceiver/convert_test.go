@@ -282,8 +282,8 @@ func TestScanEnvelopeAgreesWithDecode(t *testing.T) {
 		"a member after paging": {body: `{"data":` + data + `,"paging":{"cursor":{"cursorRef":"mid"}},"x":{"paging":{}}}`, cursor: "mid"},
 		"events, then an event that names paging": {
 			body: `{"paging":{"cursor":{"cursorRef":"real"}},"data":` + strings.TrimSuffix(data, "]") + `,{"uuid":"z","note":"paging"}]}`, cursor: "real"},
-		"no events":         {body: `{"data":[],"paging":{"cursor":{"cursorRef":"end"}}}`, cursor: "end", empty: true},
-		"null data":         {body: `{"data":null}`, empty: true},
+		"no events": {body: `{"data":[],"paging":{"cursor":{"cursorRef":"end"}}}`, cursor: "end", empty: true},
+		"null data": {body: `{"data":null}`, empty: true},
 		// A page this large is taken to have events: at worst one more request finds the end.
 		"padded, no events": {body: `{"data":[]` + strings.Repeat(" ", smallPage) + `,"paging":{"cursor":{"cursorRef":"pad"}}}`, cursor: "pad"},
 	} {
