@@ -100,7 +100,13 @@ func (h *harness) settings() Settings {
 // start runs a new poller (as a restarted collector would) over the harness's storage directory.
 func (h *harness) start(set Settings, next consumer.Logs) (*Poller, *statustest.Host) {
 	h.t.Helper()
-	p, err := New(rset(), set, h.api, next)
+	return h.startSource(set, h.api, next)
+}
+
+// startSource is start with another source than the harness's fake API.
+func (h *harness) startSource(set Settings, src Source, next consumer.Logs) (*Poller, *statustest.Host) {
+	h.t.Helper()
+	p, err := New(rset(), set, src, next)
 	require.NoError(h.t, err)
 	host := statustest.New(storagetest.NewStorageHost().WithFileBackedStorageExtension("fs", h.dir))
 	require.NoError(h.t, p.Start(context.Background(), host))
