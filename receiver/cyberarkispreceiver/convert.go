@@ -142,16 +142,9 @@ func (c *converter) scanEnvelope(body []byte) (pageEnvelope, error) {
 	var env pageEnvelope
 	dec := jsontext.NewDecoder(bytes.NewReader(body), decodeOptions...)
 	cursor, err := walkEnvelope(dec, body, c.secrets, func() error {
-		switch k := dec.PeekKind(); k {
-		case 'n':
+		array, err := openData(dec)
+		if !array {
 			env.empty = true
-			_, err := dec.ReadToken()
-			return err
-		case '[':
-		default:
-			return unexpected("data", k, dec)
-		}
-		if _, err := dec.ReadToken(); err != nil { // [
 			return err
 		}
 		env.empty = dec.PeekKind() == ']'
@@ -160,7 +153,7 @@ func (c *converter) scanEnvelope(body []byte) (pageEnvelope, error) {
 				return err
 			}
 		}
-		_, err := dec.ReadToken() // ]
+		_, err = dec.ReadToken() // ]
 		return err
 	})
 	env.cursor = cursor
@@ -251,18 +244,25 @@ func walkEnvelope(dec *jsontext.Decoder, body []byte, secrets []string, data fun
 	return cursor, nil
 }
 
-// data reads the events array; null stands for no events.
-func (pd *pageDecoder) data() error {
-	dec := pd.dec
+// openData reads the start of the data member: true after the '[' of an events array, false
+// after null, which stands for no events.
+func openData(dec *jsontext.Decoder) (array bool, err error) {
 	switch k := dec.PeekKind(); k {
 	case 'n':
 		_, err := dec.ReadToken()
-		return err
+		return false, err
 	case '[':
+		_, err := dec.ReadToken()
+		return err == nil, err
 	default:
-		return unexpected("data", k, dec)
+		return false, unexpected("data", k, dec)
 	}
-	if _, err := dec.ReadToken(); err != nil { // [
+}
+
+// data reads the events array.
+func (pd *pageDecoder) data() error {
+	dec := pd.dec
+	if array, err := openData(dec); !array {
 		return err
 	}
 	pd.records.EnsureCapacity(pd.conv.pageSize)
