@@ -8,7 +8,7 @@ import (
 )
 
 // Audit records repeat the same few dozen member names on every record. Copying each into a
-// fresh string was about a quarter of the allocations of a page, so names are interned: a
+// fresh string was nearly a third of the allocations of a page, so names are interned: a
 // name seen before is looked up without allocating. The table is bounded, so that a hostile
 // page with ever new names only falls back to plain copies.
 const (
