@@ -113,7 +113,10 @@ func read(r io.Reader, name string) (*results, error) {
 				res.convert[recv] = map[string]samples{}
 				res.order = append(res.order, recv)
 			}
-			add(res.convert[recv], keys[0], rec)
+			if res.convert[recv][keys[0]] == nil {
+				res.convert[recv][keys[0]] = samples{}
+			}
+			res.convert[recv][keys[0]].add(rec)
 		case "Backfill":
 			b, err := parseBackfill(keys)
 			if err != nil {
@@ -129,13 +132,7 @@ func read(r io.Reader, name string) (*results, error) {
 			if res.backfill[i].s == nil {
 				res.backfill[i].s = samples{}
 			}
-			for _, v := range rec.Values {
-				unit, val := v.Unit, v.Value
-				if v.OrigUnit != "" {
-					unit, val = v.OrigUnit, v.OrigValue
-				}
-				res.backfill[i].s[unit] = append(res.backfill[i].s[unit], val)
-			}
+			res.backfill[i].s.add(rec)
 		}
 	}
 	if err := br.Err(); err != nil {
@@ -147,16 +144,14 @@ func read(r io.Reader, name string) (*results, error) {
 	return res, nil
 }
 
-func add(m map[string]samples, key string, rec *benchfmt.Result) {
-	if m[key] == nil {
-		m[key] = samples{}
-	}
+// add appends a result's values, in the units the benchmark reported them.
+func (s samples) add(rec *benchfmt.Result) {
 	for _, v := range rec.Values {
 		unit, val := v.Unit, v.Value
 		if v.OrigUnit != "" {
 			unit, val = v.OrigUnit, v.OrigValue
 		}
-		m[key][unit] = append(m[key][unit], val)
+		s[unit] = append(s[unit], val)
 	}
 }
 
