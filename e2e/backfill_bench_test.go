@@ -379,15 +379,10 @@ func uidsIn(b *testing.B, path string, json bool) []string {
 	require.NoError(b, err)
 	var ids []string
 	collect := func(ld plog.Logs) {
-		for _, rl := range ld.ResourceLogs().All() {
-			for _, sl := range rl.ScopeLogs().All() {
-				for _, lr := range sl.LogRecords().All() {
-					uid, ok := lr.Attributes().Get("log.record.uid")
-					require.True(b, ok, "a record without log.record.uid")
-					ids = append(ids, uid.Str())
-				}
-			}
-		}
+		eachUID(ld, func(_, uid string) {
+			require.NotEmpty(b, uid, "a record without log.record.uid")
+			ids = append(ids, uid)
+		})
 	}
 	if json {
 		var u plog.JSONUnmarshaler

@@ -136,19 +136,24 @@ func received(t testing.TB, path string) map[string][]string {
 		}
 		ld, err := u.UnmarshalLogs(line)
 		require.NoError(t, err, "the file exporter wrote a line that is not OTLP JSON")
-		for i := range ld.ResourceLogs().Len() {
-			sls := ld.ResourceLogs().At(i).ScopeLogs()
-			for j := range sls.Len() {
-				kind := receiverOf(sls.At(j).Scope().Name())
-				lrs := sls.At(j).LogRecords()
-				for k := range lrs.Len() {
-					uid, _ := lrs.At(k).Attributes().Get("log.record.uid")
-					out[kind] = append(out[kind], uid.AsString())
-				}
+		eachUID(ld, func(scope, uid string) {
+			kind := receiverOf(scope)
+			out[kind] = append(out[kind], uid)
+		})
+	}
+	return out
+}
+
+// eachUID calls fn with the scope name and log.record.uid of every record ("" when missing).
+func eachUID(ld plog.Logs, fn func(scope, uid string)) {
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				uid, _ := lr.Attributes().Get("log.record.uid")
+				fn(sl.Scope().Name(), uid.AsString())
 			}
 		}
 	}
-	return out
 }
 
 func receiverOf(scope string) string {
