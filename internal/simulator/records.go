@@ -160,6 +160,18 @@ var caTemplates = []caTemplate{
 // caTemplateIndex weights the templates: mostly Identity and PAM, a little cloud and SIA.
 var caTemplateIndex = []int{0, 0, 0, 0, 1, 1, 2, 2, 2, 3, 4, 5, 5, 6, 6, 6, 7, 8, 9, 10, 11, 12, 13}
 
+// caHead writes the fields every CyberArk event starts with, in the order the API sends them.
+func caHead(w *objWriter, t *caTemplate, auditType, user, userID, source string) {
+	w.str("username", user)
+	w.str("applicationCode", t.app)
+	w.str("auditCode", t.code)
+	w.str("auditType", auditType)
+	w.str("action", t.action)
+	w.str("userId", userID)
+	w.str("source", source)
+	w.str("actionType", t.actionType)
+}
+
 func (g *generator) cyberark(ts int64) record {
 	t := &caTemplates[caTemplateIndex[g.rng.IntN(len(caTemplateIndex))]]
 	auditType := g.pick(t.auditTypes)
@@ -178,14 +190,7 @@ func (g *generator) cyberark(ts int64) record {
 	case caKindIdentity:
 		u := caIdentityUsers[g.rng.IntN(len(caIdentityUsers))]
 		ip := g.pick(caIPs)
-		w.str("username", u.name)
-		w.str("applicationCode", t.app)
-		w.str("auditCode", t.code)
-		w.str("auditType", auditType)
-		w.str("action", t.action)
-		w.str("userId", u.id)
-		w.str("source", ip)
-		w.str("actionType", t.actionType)
+		caHead(w, t, auditType, u.name, u.id, ip)
 		w.str("component", "Identity")
 		w.str("serviceName", "Identity")
 		// Identity spells empty values as null.
@@ -202,14 +207,7 @@ func (g *generator) cyberark(ts int64) record {
 		g.identityCustomData(ip, auditType)
 	case caKindVault:
 		user := g.pick(caVaultUsers)
-		w.str("username", user)
-		w.str("applicationCode", t.app)
-		w.str("auditCode", t.code)
-		w.str("auditType", auditType)
-		w.str("action", t.action)
-		w.str("userId", user)
-		w.str("source", g.pick([]string{"PVWA", "PVWA", "PVWAAPP"}))
-		w.str("actionType", t.actionType)
+		caHead(w, t, auditType, user, user, g.pick([]string{"PVWA", "PVWA", "PVWAAPP"}))
 		w.str("component", "Vault")
 		w.str("serviceName", "Privilege Cloud")
 		// PAM spells empty values as "".
@@ -251,14 +249,7 @@ func (g *generator) cyberark(ts int64) record {
 		w.close()
 	default: // cloud (SCA) and SIA events: a mix of both empty styles
 		u := caIdentityUsers[g.rng.IntN(len(caIdentityUsers))]
-		w.str("username", u.name)
-		w.str("applicationCode", t.app)
-		w.str("auditCode", t.code)
-		w.str("auditType", auditType)
-		w.str("action", t.action)
-		w.str("userId", u.id)
-		w.str("source", g.pick(caIPs))
-		w.str("actionType", t.actionType)
+		caHead(w, t, auditType, u.name, u.id, g.pick(caIPs))
 		w.str("component", t.app)
 		if t.kind == caKindCloud {
 			w.str("serviceName", "Secure Cloud Access")
