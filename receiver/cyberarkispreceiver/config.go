@@ -17,7 +17,7 @@ const maxPageSize = 500
 
 // Config is the configuration of the cyberarkisp receiver.
 type Config struct {
-	// ClientConfig is a named field, not an embedded one: confighttp.ClientConfig v0.161 has an
+	// ClientConfig is a named field, not an embedded one: confighttp.ClientConfig (v0.161 on) has an
 	// Unmarshal method that, once promoted, would silently drop every other key of this struct.
 	ClientConfig confighttp.ClientConfig `mapstructure:",squash"`
 	Poll         poller.Config           `mapstructure:",squash"`
