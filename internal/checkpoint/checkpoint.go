@@ -4,6 +4,8 @@
 package checkpoint // import "github.com/secaudit/otelcol-audit/internal/checkpoint"
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"sort"
 	"time"
 )
@@ -15,10 +17,23 @@ const Version = 1
 // and only those could be delivered a second time after a re-read.
 const MaxRecentIDs = 50000
 
+// MaxIDLen is the longest vendor ID kept as it is. A longer one is kept as its SHA-256, so that a
+// vendor sending huge IDs cannot grow the stored checkpoint (up to MaxRecentIDs of them).
+const MaxIDLen = 256
+
 // Key identifies one vendor record: its ID and its event time, as used by the API's time filter.
 type Key struct {
 	ID   string
 	Time time.Time
+}
+
+// storedID is the form of the ID kept in Recent.
+func (k Key) storedID() string {
+	if len(k.ID) <= MaxIDLen {
+		return k.ID
+	}
+	sum := sha256.Sum256([]byte(k.ID))
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // Checkpoint is the delivered position for one source.
@@ -67,20 +82,28 @@ func (c *Checkpoint) Seen(k Key) bool {
 	if k.Time.Before(c.From()) {
 		return false
 	}
-	_, ok := c.Recent[k.ID]
+	_, ok := c.Recent[k.storedID()]
 	return ok
 }
 
-// Advance records delivered keys. It moves Time forward to the newest key, keeps the IDs of the
-// re-read window and forgets older ones. It returns how many IDs of the window were forgotten
-// because it held more than MaxRecentIDs.
-func (c *Checkpoint) Advance(keys []Key) (forgotten int) {
+// Advance records delivered keys. It moves Time forward to the newest key, but never past limit:
+// the point up to which the vendor can still add records (the query's upper bound, or the time
+// the page was read). A record that claims a later time is delivered and its ID kept, but the
+// position stays at limit, so that records the vendor adds later are still read. Advance keeps
+// the IDs of the re-read window and forgets older ones. It returns how many keys lay beyond
+// limit, and how many IDs of the window were forgotten because it held more than MaxRecentIDs.
+func (c *Checkpoint) Advance(keys []Key, limit time.Time) (beyond, forgotten int) {
 	for _, k := range keys {
 		c.Delivered++
-		if k.Time.After(c.Time) {
-			c.Time = k.Time.UTC()
+		t := k.Time
+		if t.After(limit) {
+			beyond++
+			t = limit
 		}
-		c.Recent[k.ID] = k.Time.UnixMilli()
+		if t.After(c.Time) {
+			c.Time = t.UTC()
+		}
+		c.Recent[k.storedID()] = k.Time.UnixMilli()
 	}
 	from := c.From().UnixMilli()
 	for id, ms := range c.Recent {
@@ -99,5 +122,5 @@ func (c *Checkpoint) Advance(keys []Key) (forgotten int) {
 		}
 		forgotten = over
 	}
-	return forgotten
+	return beyond, forgotten
 }

@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,11 +11,14 @@ import (
 
 var t0 = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
+// never is a limit no test record reaches.
+var never = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
 func at(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 
 func TestSeenCoversTheWholeBoundaryGranule(t *testing.T) {
 	cp := New("src", t0, time.Second, 0)
-	cp.Advance([]Key{{"a", at(100)}, {"b", at(900)}})
+	cp.Advance([]Key{{"a", at(100)}, {"b", at(900)}}, never)
 	assert.Equal(t, at(900), cp.Time)
 	assert.Equal(t, t0, cp.From(), "the next query starts at the floor second")
 	// Re-reading from the floor second returns a and b again: both are known, whatever their millisecond.
@@ -22,14 +26,14 @@ func TestSeenCoversTheWholeBoundaryGranule(t *testing.T) {
 	assert.True(t, cp.Seen(Key{"b", at(900)}))
 	assert.False(t, cp.Seen(Key{"c", at(500)}), "an unseen record of the boundary second is new")
 
-	cp.Advance([]Key{{"d", at(1200)}})
+	cp.Advance([]Key{{"d", at(1200)}}, never)
 	assert.Equal(t, map[string]int64{"d": at(1200).UnixMilli()}, cp.Recent, "moving to a new granule forgets the old one")
 	assert.False(t, cp.Seen(Key{"a", at(100)}))
 }
 
 func TestOverlapKeepsTheWindowsIDs(t *testing.T) {
 	cp := New("src", t0, time.Millisecond, 2*time.Second)
-	cp.Advance([]Key{{"old", at(0)}, {"mid", at(1500)}, {"new", at(2500)}})
+	cp.Advance([]Key{{"old", at(0)}, {"mid", at(1500)}, {"new", at(2500)}}, never)
 	assert.Equal(t, at(500), cp.From())
 	assert.ElementsMatch(t, []string{"mid", "new"}, keys(cp.Recent))
 	assert.True(t, cp.Seen(Key{"mid", at(1500)}), "a re-read of the overlap drops what was delivered")
@@ -46,7 +50,7 @@ func keys(m map[string]int64) []string {
 
 func TestAdvanceIgnoresLateRecordsForThePosition(t *testing.T) {
 	cp := New("src", t0, time.Millisecond, 0)
-	cp.Advance([]Key{{"1", at(10)}, {"2", at(5)}, {"3", at(10)}})
+	cp.Advance([]Key{{"1", at(10)}, {"2", at(5)}, {"3", at(10)}}, never)
 	assert.Equal(t, at(10), cp.Time)
 	assert.ElementsMatch(t, []string{"1", "3"}, keys(cp.Recent))
 	assert.EqualValues(t, 3, cp.Delivered)
@@ -58,8 +62,32 @@ func TestRecentIDsAreBounded(t *testing.T) {
 	for i := range keys {
 		keys[i] = Key{fmt.Sprint(i), at(i)}
 	}
-	assert.Equal(t, 5, cp.Advance(keys))
+	_, forgotten := cp.Advance(keys, never)
+	assert.Equal(t, 5, forgotten)
 	assert.Len(t, cp.Recent, MaxRecentIDs)
 	assert.False(t, cp.Seen(Key{"0", at(0)}), "the oldest IDs are forgotten first")
 	assert.True(t, cp.Seen(Key{fmt.Sprint(MaxRecentIDs + 4), at(MaxRecentIDs + 4)}))
+}
+
+func TestAdvanceNeverPassesTheLimit(t *testing.T) {
+	cp := New("src", t0, time.Millisecond, 0)
+	limit := at(500)
+	beyond, _ := cp.Advance([]Key{{"ok", at(100)}, {"2100", time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}}, limit)
+	assert.Equal(t, 1, beyond)
+	assert.Equal(t, limit, cp.Time, "the position stops where the vendor can still add records")
+	assert.True(t, cp.Seen(Key{"2100", time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}), "the future record is known, so a re-read drops it")
+	cp.Advance([]Key{{"earlier", at(200)}}, at(100))
+	assert.Equal(t, limit, cp.Time, "a lower limit never moves the position back")
+}
+
+func TestLongIDsAreKeptHashed(t *testing.T) {
+	cp := New("src", t0, time.Second, 0)
+	long := strings.Repeat("x", 100_000)
+	cp.Advance([]Key{{long, at(0)}, {"short", at(0)}}, never)
+	assert.True(t, cp.Seen(Key{long, at(0)}))
+	assert.False(t, cp.Seen(Key{long + "y", at(0)}))
+	for id := range cp.Recent {
+		assert.LessOrEqual(t, len(id), MaxIDLen)
+	}
+	assert.Contains(t, cp.Recent, "short", "short IDs are kept as they are")
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -18,53 +19,158 @@ import (
 type Store struct {
 	client storage.Client
 	key    string
+	legacy []string
+	source string
+	// indexed tells that the index already lists this source.
+	indexed bool
 }
 
-// StorageKey derives the storage key from what identifies a source (tenant host, key ID,
-// filters), so that a receiver pointed at another tenant starts afresh instead of reusing a
-// stale position. The parts are hashed: the key stays short whatever the filters are.
+// indexKey holds, for one storage client (one receiver instance), the sources it has kept a
+// checkpoint for: the storage API cannot list keys, and a receiver that finds no checkpoint for
+// its source must be able to tell the user that it holds one for another.
+const indexKey = "checkpoint/index"
+
+// StorageKey derives the storage key from what selects the data (tenant endpoint and filters, in
+// a canonical form), never from who reads it, so that rotating a credential keeps the position.
+// The parts are hashed: the key stays short whatever the filters are.
 func StorageKey(parts ...string) string {
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	return "checkpoint/" + hex.EncodeToString(sum[:16])
 }
 
-// NewStore returns a store writing under key.
-func NewStore(client storage.Client, key string) *Store {
-	return &Store{client: client, key: key}
+// NewStore returns a store writing under key for the source that description names (what
+// selects the data, never a secret). legacy are keys that earlier releases wrote the same
+// source's checkpoint under; Load reads them when key holds nothing.
+func NewStore(client storage.Client, key, description string, legacy ...string) *Store {
+	return &Store{client: client, key: key, source: description, legacy: legacy}
 }
 
-// Load returns the stored checkpoint, with found false when none was stored yet (which a
-// storage read failure is not: that returns an error).
-func (s *Store) Load(ctx context.Context, granularity, overlap time.Duration) (cp Checkpoint, found bool, err error) {
-	raw, err := s.client.Get(ctx, s.key)
+// Key is the storage key the checkpoint is written under.
+func (s *Store) Key() string { return s.key }
+
+// Loaded tells what Load found.
+type Loaded struct {
+	Checkpoint Checkpoint
+	Found      bool
+	// Migrated names the legacy key the checkpoint was read from (and moved off), if any.
+	Migrated string
+	// Others describes, when nothing was found, the other sources this storage client holds
+	// checkpoints for: a changed endpoint or filter, most likely.
+	Others []string
+}
+
+// Load returns the stored checkpoint, with Found false when none was stored yet (which a
+// storage read failure is not: that returns an error). A checkpoint found under a legacy key is
+// written under the current key at once, in one batch that removes the legacy one.
+func (s *Store) Load(ctx context.Context, granularity, overlap time.Duration) (Loaded, error) {
+	index, err := s.readIndex(ctx)
 	if err != nil {
-		return Checkpoint{}, false, fmt.Errorf("reading checkpoint %q: %w", s.key, err)
+		return Loaded{}, err
 	}
-	if raw == nil {
-		return Checkpoint{}, false, nil
+	_, s.indexed = index[s.key]
+	for _, key := range append([]string{s.key}, s.legacy...) {
+		raw, err := s.client.Get(ctx, key)
+		if err != nil {
+			return Loaded{}, fmt.Errorf("reading checkpoint %q: %w", key, err)
+		}
+		if raw == nil {
+			continue
+		}
+		cp, err := decode(key, raw)
+		if err != nil {
+			return Loaded{}, err
+		}
+		cp.setWindow(granularity, overlap)
+		out := Loaded{Checkpoint: cp, Found: true}
+		if key != s.key {
+			cp.Source = s.source
+			if err := s.write(ctx, &cp, key); err != nil {
+				return Loaded{}, fmt.Errorf("moving checkpoint %q to %q: %w", key, s.key, err)
+			}
+			out.Checkpoint, out.Migrated = cp, key
+		}
+		return out, nil
 	}
+	var out Loaded
+	for key, source := range index {
+		if key != s.key {
+			out.Others = append(out.Others, source)
+		}
+	}
+	sort.Strings(out.Others)
+	return out, nil
+}
+
+func decode(key string, raw []byte) (Checkpoint, error) {
+	var cp Checkpoint
 	if err := json.Unmarshal(raw, &cp); err != nil {
-		return Checkpoint{}, false, fmt.Errorf("checkpoint %q is not valid JSON (%w); delete it to restart from start_time", s.key, err)
+		return Checkpoint{}, &CorruptError{Key: key, Reason: fmt.Sprintf("not valid JSON: %v", err)}
 	}
 	if cp.Version != Version {
-		return Checkpoint{}, false, fmt.Errorf("checkpoint %q has version %d, this build reads version %d", s.key, cp.Version, Version)
+		return Checkpoint{}, &CorruptError{Key: key, Reason: fmt.Sprintf("version %d, this build reads version %d", cp.Version, Version)}
 	}
 	if cp.Time.IsZero() {
-		return Checkpoint{}, false, fmt.Errorf("checkpoint %q has no time", s.key)
+		return Checkpoint{}, &CorruptError{Key: key, Reason: "no time"}
 	}
-	cp.setWindow(granularity, overlap)
-	return cp, true, nil
+	return cp, nil
+}
+
+// CorruptError tells that a stored checkpoint cannot be read: retrying cannot help.
+type CorruptError struct {
+	Key    string
+	Reason string
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("checkpoint %q is unreadable (%s)", e.Key, e.Reason)
+}
+
+func (s *Store) readIndex(ctx context.Context) (map[string]string, error) {
+	raw, err := s.client.Get(ctx, indexKey)
+	if err != nil {
+		return nil, fmt.Errorf("reading %q: %w", indexKey, err)
+	}
+	index := map[string]string{}
+	if raw != nil && json.Unmarshal(raw, &index) != nil {
+		// The index only feeds a warning: a damaged one is rebuilt, never a reason to stop.
+		index = map[string]string{}
+	}
+	return index, nil
 }
 
 // Save writes the checkpoint in one atomic batch.
 func (s *Store) Save(ctx context.Context, cp *Checkpoint) error {
+	return s.write(ctx, cp, "")
+}
+
+// write stores cp, lists the source in the index the first time, and removes the key moved
+// from (if any) from both, all in one batch.
+func (s *Store) write(ctx context.Context, cp *Checkpoint, movedFrom string) error {
 	raw, err := json.Marshal(cp)
 	if err != nil {
 		return fmt.Errorf("encoding checkpoint: %w", err)
 	}
-	if err := s.client.Batch(ctx, storage.SetOperation(s.key, raw)); err != nil {
+	ops := []*storage.Operation{storage.SetOperation(s.key, raw)}
+	if movedFrom != "" {
+		ops = append(ops, storage.DeleteOperation(movedFrom))
+	}
+	if !s.indexed || movedFrom != "" {
+		index, err := s.readIndex(ctx)
+		if err != nil {
+			return err
+		}
+		delete(index, movedFrom)
+		index[s.key] = s.source
+		rawIndex, err := json.Marshal(index)
+		if err != nil {
+			return fmt.Errorf("encoding %q: %w", indexKey, err)
+		}
+		ops = append(ops, storage.SetOperation(indexKey, rawIndex))
+	}
+	if err := s.client.Batch(ctx, ops...); err != nil {
 		return fmt.Errorf("writing checkpoint %q: %w", s.key, err)
 	}
+	s.indexed = true
 	return nil
 }
 

@@ -2,7 +2,9 @@ package poller
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,8 +38,13 @@ type Settings struct {
 	Retention time.Duration
 	// StorageID names the storage extension; nil keeps the checkpoint in memory only.
 	StorageID *component.ID
-	// Source names the tenant and filters; it keys the checkpoint and must hold no secret.
+	// Source names what selects the data, as "key=value" parts in a canonical form (tenant
+	// endpoint, data filters), never who reads it: it keys the checkpoint, so a rotated
+	// credential keeps the position. It must hold no secret.
 	Source []string
+	// LegacySources are the Source parts earlier releases keyed the same checkpoint with; one
+	// found under them is moved to Source's key.
+	LegacySources [][]string
 	// Retry paces the retries of a page the consumer refused with a retryable error.
 	Retry     configretry.BackOffConfig
 	Telemetry Telemetry
@@ -46,18 +53,23 @@ type Settings struct {
 
 // Poller runs the poll loop of one receiver instance.
 type Poller struct {
-	set      Settings
-	rset     receiver.Settings
-	source   Source
-	next     consumer.Logs
-	obs      *receiverhelper.ObsReport
-	logger   *zap.Logger
-	clock    clockwork.Clock
-	store    *checkpoint.Store
-	cp       checkpoint.Checkpoint
-	lag      lag
-	host     component.Host
-	reader   *reader
+	set    Settings
+	rset   receiver.Settings
+	source Source
+	next   consumer.Logs
+	obs    *receiverhelper.ObsReport
+	logger *zap.Logger
+	clock  clockwork.Clock
+	store  *checkpoint.Store
+	cp     checkpoint.Checkpoint
+	lag    lag
+	host   component.Host
+	reader *reader
+	// bound is the open query's upper bound (zero: none); see Bounded.
+	bound time.Time
+	// repeat counts the pages in a row, and their records, that held only records already
+	// delivered: a vendor that serves them forever must not hold the receiver.
+	repeat   struct{ pages, records, window int }
 	status   componentstatus.Status
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -82,18 +94,41 @@ func New(rset receiver.Settings, set Settings, source Source, next consumer.Logs
 	return &Poller{set: set, rset: rset, source: source, next: next, obs: obs, logger: rset.Logger, clock: set.Clock}, nil
 }
 
-// Start loads the checkpoint and starts polling on a context of its own.
+// ClockSkew is how far a record's time may lie after the moment its page was read before it
+// counts as dated in the future (a vendor clock running ahead, or a bogus date).
+const ClockSkew = time.Minute
+
+// repeatPages is how many pages in a row of records already delivered a query may return (and
+// more records than the re-read window holds) before it is ended as one that never ends.
+const repeatPages = 10
+
+// Start loads the checkpoint and starts polling on a context of its own. A checkpoint that
+// cannot be decoded stops only this receiver: it reports a permanent error and Start succeeds,
+// so that the collector's other pipelines keep running.
 func (p *Poller) Start(ctx context.Context, host component.Host) error {
 	client, err := checkpoint.Client(ctx, host, p.set.StorageID, p.rset.ID)
 	if err != nil {
 		return err
 	}
-	p.store = checkpoint.NewStore(client, checkpoint.StorageKey(p.set.Source...))
-	if err := p.loadCheckpoint(ctx); err != nil {
-		_ = p.store.Close(ctx)
-		return err
+	legacy := make([]string, 0, len(p.set.LegacySources))
+	for _, parts := range p.set.LegacySources {
+		legacy = append(legacy, checkpoint.StorageKey(parts...))
 	}
+	p.store = checkpoint.NewStore(client, checkpoint.StorageKey(p.set.Source...), p.description(), legacy...)
 	p.host = host
+	if err := p.loadCheckpoint(ctx); err != nil {
+		var corrupt *checkpoint.CorruptError
+		if !errors.As(err, &corrupt) {
+			_ = p.store.Close(ctx)
+			return err
+		}
+		err = Permanent(fmt.Errorf("%w in storage extension %q; this receiver stops, the other pipelines keep running. "+
+			"To start over from start_time, stop the collector and delete that key, or with file_storage the file %q in its directory "+
+			"(it holds only this receiver's checkpoints)", err, p.set.StorageID, storageFile(p.rset.ID)))
+		p.logger.Error("Cannot read the checkpoint; this receiver does not poll", zap.Error(err))
+		p.report(componentstatus.NewPermanentErrorEvent(err))
+		return nil
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
 	p.done = make(chan struct{})
@@ -101,15 +136,32 @@ func (p *Poller) Start(ctx context.Context, host component.Host) error {
 	return nil
 }
 
+// description is the checkpoint's source as people read it: what selects the data.
+func (p *Poller) description() string {
+	return strings.Join(p.set.Source, " ")
+}
+
+// storageFile is the file file_storage keeps a receiver's storage in.
+func storageFile(id component.ID) string {
+	return fmt.Sprintf("receiver_%s_%s", id.Type(), id.Name())
+}
+
 func (p *Poller) loadCheckpoint(ctx context.Context) error {
-	source := fmt.Sprint(p.set.Source)
-	cp, found, err := p.store.Load(ctx, p.set.Granularity, p.set.Overlap)
+	source := p.description()
+	loaded, err := p.store.Load(ctx, p.set.Granularity, p.set.Overlap)
 	if err != nil {
 		return err
 	}
+	cp, found := loaded.Checkpoint, loaded.Found
 	now := p.clock.Now()
 	if !found {
 		cp = checkpoint.New(source, p.set.Start.Resolve(now), p.set.Granularity, p.set.Overlap)
+	}
+	if found && cp.Time.After(now.Add(ClockSkew)) {
+		// Resuming from the future would skip every record the vendor adds until then.
+		p.logger.Error("The stored checkpoint lies in the future; reading from now instead. A record with a wrong date moved it there in an earlier release.",
+			zap.Time("checkpoint_found", cp.Time), zap.Time("reading_from", now))
+		cp.Time = now.UTC()
 	}
 	if edge := now.Add(-p.set.Retention); p.set.Retention > 0 && cp.Time.Before(edge) {
 		p.logger.Warn("Start point is older than the vendor keeps records; reading from the retention edge instead",
@@ -122,8 +174,16 @@ func (p *Poller) loadCheckpoint(ctx context.Context) error {
 	case p.set.StorageID == nil:
 		p.logger.Warn("No storage configured: the checkpoint is kept in memory only, so a restart re-reads from start_time. Set storage (e.g. file_storage) for exactly-once delivery across restarts.",
 			zap.String("start_time", p.set.Start.String()))
+	case loaded.Migrated != "":
+		p.logger.Info("Resuming from the checkpoint an earlier release kept under another key; it is now kept by what selects the data, so rotating a credential keeps it",
+			zap.String("source", source), zap.String("old_key", loaded.Migrated), zap.String("key", p.store.Key()), zap.Time("checkpoint", cp.Time))
 	case found:
 		p.logger.Info("Resuming from checkpoint", zap.Time("checkpoint", cp.Time), zap.Int("recent_ids", len(cp.Recent)), zap.Int64("delivered", cp.Delivered))
+	case len(loaded.Others) > 0:
+		p.logger.Warn("No checkpoint for this source, but this receiver's storage holds checkpoints for other sources: "+
+			"the endpoint or a data filter changed since, so reading starts at start_time. Restore the setting to resume where it stopped.",
+			zap.String("source", source), zap.Strings("stored_sources", loaded.Others),
+			zap.Strings("changed", changedSettings(p.set.Source, loaded.Others)), zap.Time("from", cp.Time))
 	default:
 		p.logger.Info("No checkpoint yet; reading from start_time", zap.Time("from", cp.Time))
 	}
@@ -135,6 +195,9 @@ func (p *Poller) Shutdown(ctx context.Context) error {
 	var err error
 	p.shutdown.Do(func() {
 		if p.cancel == nil {
+			if p.store != nil { // started, but the checkpoint was unreadable
+				err = p.store.Close(ctx)
+			}
 			return
 		}
 		p.cancel()
@@ -186,32 +249,69 @@ func (p *Poller) run(ctx context.Context) {
 // delivered. more tells that records are left: the query is kept to continue at once.
 func (p *Poller) poll(ctx context.Context) (more bool, err error) {
 	if p.reader == nil {
-		p.reader = startReader(ctx, p.source.Open(p.cp.From()))
+		p.open(ctx)
 	}
-	delivered := 0
-	for delivered < p.set.MaxEventsPerPoll {
+	// Records already delivered count toward the bound too: re-reading them costs the same.
+	read := 0
+	for read < p.set.MaxEventsPerPoll {
 		res, err := p.reader.next(ctx)
 		if err == nil {
 			err = res.err
 		}
 		if err != nil || res.done {
-			p.reader.stop()
-			p.reader = nil
+			p.closeQuery()
 			return false, err
 		}
 		p.set.Telemetry.Pages.Add(ctx, 1)
-		n, err := p.deliver(ctx, res.page)
+		n := len(res.page.Keys)
+		delivered, err := p.deliver(ctx, res.page, res.read)
 		if err != nil {
 			return false, err
 		}
-		delivered += n
+		read += n
+		if p.repeating(n, delivered) {
+			p.logger.Warn("The query returned only records already delivered, page after page, for longer than re-reading can explain; "+
+				"ending it, the next poll starts again from the checkpoint",
+				zap.Int("pages", p.repeat.pages), zap.Int("records", p.repeat.records), zap.Time("checkpoint", p.cp.Time))
+			p.closeQuery()
+			return false, nil
+		}
 	}
 	return true, nil
 }
 
+// open starts reading a new query from the checkpoint.
+func (p *Poller) open(ctx context.Context) {
+	q := p.source.Open(p.cp.From())
+	p.bound = time.Time{}
+	if b, ok := q.(Bounded); ok {
+		p.bound = b.UpperBound()
+	}
+	p.repeat.pages, p.repeat.records, p.repeat.window = 0, 0, len(p.cp.Recent)
+	p.reader = startReader(ctx, q, p.clock.Now)
+}
+
+func (p *Poller) closeQuery() {
+	p.reader.stop()
+	p.reader = nil
+}
+
+// repeating tells whether the query looks like one that never ends: more pages in a row than
+// repeatPages that held n records but none new, and more such records than the re-read window
+// held when the query opened (re-reading the window legitimately returns up to that many).
+func (p *Poller) repeating(n, delivered int) bool {
+	if n == 0 || delivered > 0 {
+		p.repeat.pages, p.repeat.records = 0, 0
+		return false
+	}
+	p.repeat.pages++
+	p.repeat.records += n
+	return p.repeat.pages > repeatPages && p.repeat.records > p.repeat.window
+}
+
 // deliver drops what was already delivered, hands the rest to the consumer until it accepts it
-// or refuses it for good, then moves and persists the checkpoint.
-func (p *Poller) deliver(ctx context.Context, page Page) (int, error) {
+// or refuses it for good, then moves and persists the checkpoint. read is when the page arrived.
+func (p *Poller) deliver(ctx context.Context, page Page, read time.Time) (int, error) {
 	keys, dups := p.dedup(page)
 	if dups > 0 {
 		p.set.Telemetry.Duplicates.Add(ctx, int64(dups))
@@ -242,7 +342,12 @@ func (p *Poller) deliver(ctx context.Context, page Page) (int, error) {
 			return 0, err
 		}
 	}
-	if forgotten := p.cp.Advance(keys); forgotten > 0 {
+	limit := read
+	if !p.bound.IsZero() && p.bound.Before(limit) {
+		limit = p.bound
+	}
+	p.countFuture(ctx, keys, read)
+	if _, forgotten := p.cp.Advance(keys, limit); forgotten > 0 {
 		p.logger.Warn("More records fall in the re-read window than the checkpoint keeps; a re-read may repeat the oldest of them",
 			zap.Time("checkpoint", p.cp.Time), zap.Int("kept", checkpoint.MaxRecentIDs), zap.Int("forgotten", forgotten))
 	}
@@ -254,6 +359,27 @@ func (p *Poller) deliver(ctx context.Context, page Page) (int, error) {
 		p.report(componentstatus.NewRecoverableErrorEvent(err))
 	}
 	return len(keys), nil
+}
+
+// countFuture counts and reports the records dated later than the page's arrival plus ClockSkew.
+// They are delivered; the checkpoint does not follow them (see Checkpoint.Advance).
+func (p *Poller) countFuture(ctx context.Context, keys []checkpoint.Key, read time.Time) {
+	edge := read.Add(ClockSkew)
+	n, newest := 0, time.Time{}
+	for _, k := range keys {
+		if k.Time.After(edge) {
+			n++
+			if k.Time.After(newest) {
+				newest = k.Time
+			}
+		}
+	}
+	if n == 0 {
+		return
+	}
+	p.set.Telemetry.FutureRecords.Add(ctx, int64(n))
+	p.logger.Warn("Records are dated in the future; they are delivered, but the checkpoint stays at the time the page was read so that no later record is skipped",
+		zap.Int("records", n), zap.Time("newest_claimed", newest), zap.Time("read_at", read))
 }
 
 // dedup removes from the page the records already delivered, and repeats within the page.

@@ -120,11 +120,11 @@ func (h *harness) stored() (checkpoint.Checkpoint, bool) {
 	host := storagetest.NewStorageHost().WithFileBackedStorageExtension("fs", h.dir)
 	client, err := checkpoint.Client(ctx, host, &h.storage, rset().ID)
 	require.NoError(h.t, err)
-	store := checkpoint.NewStore(client, checkpoint.StorageKey("test", "tenant"))
+	store := checkpoint.NewStore(client, checkpoint.StorageKey("test", "tenant"), "test tenant")
 	defer func() { require.NoError(h.t, store.Close(ctx)) }()
-	cp, found, err := store.Load(ctx, h.api.granularity, 0)
+	loaded, err := store.Load(ctx, h.api.granularity, 0)
 	require.NoError(h.t, err)
-	return cp, found
+	return loaded.Checkpoint, loaded.Found
 }
 
 func stop(t *testing.T, p *Poller) {

@@ -3,6 +3,7 @@ package poller
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // reader runs a query as a pipeline of three steps, each on its own goroutine: fetch page k+2
@@ -20,9 +21,11 @@ type result struct {
 	page Page
 	done bool
 	err  error
+	// read is when the response arrived: the vendor cannot have added a record dated later.
+	read time.Time
 }
 
-func startReader(ctx context.Context, q Query) *reader {
+func startReader(ctx context.Context, q Query, now func() time.Time) *reader {
 	ctx, cancel := context.WithCancel(ctx)
 	r := &reader{pages: make(chan result), cancel: cancel}
 	fetched := make(chan result)
@@ -30,7 +33,7 @@ func startReader(ctx context.Context, q Query) *reader {
 		defer close(fetched)
 		for {
 			page, done, err := q.Next(ctx)
-			if !send(ctx, fetched, result{page: page, done: done, err: err}) || done || err != nil {
+			if !send(ctx, fetched, result{page: page, done: done, err: err, read: now()}) || done || err != nil {
 				return
 			}
 		}

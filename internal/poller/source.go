@@ -44,6 +44,13 @@ type Query interface {
 	Next(ctx context.Context) (page Page, done bool, err error)
 }
 
+// Bounded is implemented by a query whose time filter has an upper bound: the vendor can still
+// add records up to it, so the checkpoint never moves past it, whatever time a record claims.
+// Without it the bound is the time each page was read.
+type Bounded interface {
+	UpperBound() time.Time
+}
+
 // Source opens queries against one vendor tenant.
 type Source interface {
 	// Open returns a query for the records whose time is at or after from. The query may

@@ -19,6 +19,7 @@ type Telemetry struct {
 	Duplicates    metric.Int64Counter // records dropped as already delivered
 	Retries       metric.Int64Counter // retried API requests and consumer calls
 	CheckpointLag metric.Int64Gauge   // seconds between now and the checkpoint's time
+	FutureRecords metric.Int64Counter // records dated later than the vendor could still add records up to
 }
 
 func (t Telemetry) withDefaults() Telemetry {
@@ -36,6 +37,9 @@ func (t Telemetry) withDefaults() Telemetry {
 	}
 	if t.Retries == nil {
 		t.Retries = noop.Int64Counter{}
+	}
+	if t.FutureRecords == nil {
+		t.FutureRecords = noop.Int64Counter{}
 	}
 	if t.CheckpointLag == nil {
 		t.CheckpointLag = noop.Int64Gauge{}

@@ -87,6 +87,9 @@ type RecordsRequest struct {
 	// Late gives all records the event time now - Late: late arrivals, inserted behind records
 	// that were already served.
 	Late time.Duration
+	// Future lets At lie in the future: a record whose source clock is wrong (say, dated 2100).
+	// XSOAR's upper time filter still hides such records; CyberArk's open-ended queries return them.
+	Future bool
 }
 
 // AddRecords inserts req.Count records and returns their IDs (XSOAR IDs in decimal).
@@ -103,11 +106,13 @@ func (s *Simulator) AddRecords(req RecordsRequest) ([]string, error) {
 	if req.Late < 0 {
 		return nil, errors.New("late must not be negative")
 	}
-	if !req.At.IsZero() && req.At.After(s.now()) {
+	if !req.At.IsZero() && req.At.After(s.now()) && !req.Future {
 		return nil, errors.New("at is in the future of the simulator clock")
 	}
 	ids := s.feed(req.Vendor).add(req.Count, s.now, func(_ int, now int64) int64 {
 		switch {
+		case req.Future:
+			return req.At.UnixMilli()
 		case !req.At.IsZero():
 			return min(req.At.UnixMilli(), now)
 		case req.Late > 0:
@@ -230,6 +235,7 @@ type recordsWire struct {
 	Count  int    `json:"count"`
 	At     string `json:"at,omitempty"`   // RFC 3339
 	Late   string `json:"late,omitempty"` // Go duration
+	Future bool   `json:"future,omitempty"`
 }
 
 type latencyWire struct {
@@ -360,7 +366,7 @@ func (s *Simulator) ctlRecords(r *http.Request) (any, int, error) {
 	if err := decodeStrict(r, &w); err != nil {
 		return nil, http.StatusBadRequest, err
 	}
-	req := RecordsRequest{Vendor: w.Vendor, Count: w.Count}
+	req := RecordsRequest{Vendor: w.Vendor, Count: w.Count, Future: w.Future}
 	if w.At != "" {
 		t, err := time.Parse(time.RFC3339Nano, w.At)
 		if err != nil {

@@ -51,7 +51,7 @@ func (s *Simulator) handleToken(r *http.Request) response {
 	if !basic {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
-	if !equal(id, s.opts.ClientID) || !equal(secret, s.opts.ClientSecret) {
+	if !s.validClient(id, secret) {
 		resp := oauthError(http.StatusUnauthorized, "invalid_client", "invalid client credentials")
 		if basic {
 			resp.header = [][2]string{{"WWW-Authenticate", `Basic realm="oauth2"`}}
@@ -412,4 +412,13 @@ func appendProjected(b, raw []byte, keep map[string]bool) []byte {
 		b = append(b, v...)
 	}
 	return append(b, '}')
+}
+
+// validClient checks a service user's credentials against the configured one and the extra ones.
+func (s *Simulator) validClient(id, secret string) bool {
+	if equal(id, s.opts.ClientID) && equal(secret, s.opts.ClientSecret) {
+		return true
+	}
+	extra, ok := s.opts.ExtraClients[id]
+	return ok && equal(secret, extra)
 }

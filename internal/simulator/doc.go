@@ -79,6 +79,13 @@
 //   - Late records (AddRecords with Late) get a new, higher AUDIT_ID but an older
 //     AUDIT_INSERT_TIME, so they shift the offsets of a frozen window.
 //
+// # Credential rotation and odd dates
+//
+// Options.ExtraClients and Options.ExtraXSOARKeys add further valid credentials of the same
+// tenants, as a rotated service user or API key has. RecordsRequest.Future (control API
+// "future": true) adds records dated after the simulator clock, as a source with a wrong clock
+// does: CyberArk's open-ended queries return them; XSOAR's upper time filter hides them.
+//
 // # Records
 //
 // Records are generated from a seed: CyberArk events shaped like the public samples (Identity

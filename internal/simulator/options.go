@@ -78,6 +78,11 @@ type Options struct {
 	XSOARKeyID    string
 	XSOARKey      string
 	XSOARKeyLevel KeyLevel
+
+	// ExtraClients (CyberArk client ID -> secret) and ExtraXSOARKeys (key ID -> key, same level)
+	// are further valid credentials of the same tenants: a rotated service user or API key.
+	ExtraClients   map[string]string
+	ExtraXSOARKeys map[string]string
 	// XSOARRateLimit is the tenant-wide request budget per second (token bucket, burst of the same
 	// size). Default 10; negative disables it.
 	XSOARRateLimit float64

@@ -71,12 +71,17 @@ func isAlnum(s string) bool {
 // xsoarAuth checks a request against the configured key. Every failure, including a key of the
 // other security level, gives the same 401 body, as the real API does.
 func (s *Simulator) xsoarAuth(r *http.Request) bool {
-	if !equal(r.Header.Get("x-xdr-auth-id"), s.opts.XSOARKeyID) {
+	keyID := r.Header.Get("x-xdr-auth-id")
+	key, ok := s.opts.ExtraXSOARKeys[keyID]
+	if equal(keyID, s.opts.XSOARKeyID) {
+		key, ok = s.opts.XSOARKey, true
+	}
+	if !ok {
 		return false
 	}
 	authz := r.Header.Get("Authorization")
 	if s.opts.XSOARKeyLevel == KeyStandard {
-		return equal(authz, s.opts.XSOARKey)
+		return equal(authz, key)
 	}
 	nonce, tsText := r.Header.Get("x-xdr-nonce"), r.Header.Get("x-xdr-timestamp")
 	if len(nonce) != xsNonceLen || !isAlnum(nonce) {
@@ -91,7 +96,7 @@ func (s *Simulator) xsoarAuth(r *http.Request) bool {
 	if ts < now-skew || ts > now+skew {
 		return false
 	}
-	sum := sha256.Sum256([]byte(s.opts.XSOARKey + nonce + tsText))
+	sum := sha256.Sum256([]byte(key + nonce + tsText))
 	if !equal(authz, hex.EncodeToString(sum[:])) {
 		return false
 	}

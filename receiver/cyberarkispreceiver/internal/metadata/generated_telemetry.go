@@ -29,6 +29,7 @@ type TelemetryBuilder struct {
 	CyberarkispAPIRequests   metric.Int64Counter
 	CyberarkispCheckpointLag metric.Int64Gauge
 	CyberarkispDuplicates    metric.Int64Counter
+	CyberarkispFutureRecords metric.Int64Counter
 	CyberarkispPages         metric.Int64Counter
 	CyberarkispRecords       metric.Int64Counter
 	CyberarkispRetries       metric.Int64Counter
@@ -78,6 +79,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.CyberarkispDuplicates, err = builder.meter.Int64Counter(
 		"otelcol_cyberarkisp_duplicates",
 		metric.WithDescription("Audit events dropped because they were already delivered (boundary re-reads). [Development]"),
+		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.CyberarkispFutureRecords, err = builder.meter.Int64Counter(
+		"otelcol_cyberarkisp_future_records",
+		metric.WithDescription("Audit events whose time was later than the vendor could still add records up to; they were delivered, but the checkpoint did not follow them. [Development]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)

@@ -22,6 +22,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.CyberarkispAPIRequests.Add(context.Background(), 1)
 	tb.CyberarkispCheckpointLag.Record(context.Background(), 1)
 	tb.CyberarkispDuplicates.Add(context.Background(), 1)
+	tb.CyberarkispFutureRecords.Add(context.Background(), 1)
 	tb.CyberarkispPages.Add(context.Background(), 1)
 	tb.CyberarkispRecords.Add(context.Background(), 1)
 	tb.CyberarkispRetries.Add(context.Background(), 1)
@@ -32,6 +33,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualCyberarkispDuplicates(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualCyberarkispFutureRecords(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualCyberarkispPages(t, testTel,

@@ -29,6 +29,7 @@ type TelemetryBuilder struct {
 	XsoarauditAPIRequests   metric.Int64Counter
 	XsoarauditCheckpointLag metric.Int64Gauge
 	XsoarauditDuplicates    metric.Int64Counter
+	XsoarauditFutureRecords metric.Int64Counter
 	XsoarauditPages         metric.Int64Counter
 	XsoarauditRecords       metric.Int64Counter
 	XsoarauditRetries       metric.Int64Counter
@@ -78,6 +79,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.XsoarauditDuplicates, err = builder.meter.Int64Counter(
 		"otelcol_xsoaraudit_duplicates",
 		metric.WithDescription("Audit records dropped because they were already delivered (boundary re-reads). [Development]"),
+		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.XsoarauditFutureRecords, err = builder.meter.Int64Counter(
+		"otelcol_xsoaraudit_future_records",
+		metric.WithDescription("Audit records whose time was later than the vendor could still add records up to; they were delivered, but the checkpoint did not follow them. [Development]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)

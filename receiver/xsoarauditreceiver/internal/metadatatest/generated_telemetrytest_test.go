@@ -22,6 +22,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.XsoarauditAPIRequests.Add(context.Background(), 1)
 	tb.XsoarauditCheckpointLag.Record(context.Background(), 1)
 	tb.XsoarauditDuplicates.Add(context.Background(), 1)
+	tb.XsoarauditFutureRecords.Add(context.Background(), 1)
 	tb.XsoarauditPages.Add(context.Background(), 1)
 	tb.XsoarauditRecords.Add(context.Background(), 1)
 	tb.XsoarauditRetries.Add(context.Background(), 1)
@@ -32,6 +33,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualXsoarauditDuplicates(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualXsoarauditFutureRecords(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualXsoarauditPages(t, testTel,
