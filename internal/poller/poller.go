@@ -406,8 +406,9 @@ func (p *Poller) dedup(page Page) (keys []checkpoint.Key, dups int) {
 }
 
 // report sends a status event when the status changes. After a permanent error the collector
-// accepts no other status, so a later success is only logged.
+// accepts no other status, so a later success is only logged (and shown by the status gauge).
 func (p *Poller) report(ev *componentstatus.Event) {
+	p.set.Telemetry.Status.Record(context.Background(), statusValue(ev.Status()))
 	if p.status == componentstatus.StatusPermanentError || (ev.Status() == p.status && ev.Err() == nil) {
 		return
 	}

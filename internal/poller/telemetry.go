@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
@@ -20,6 +21,7 @@ type Telemetry struct {
 	Retries       metric.Int64Counter // retried API requests and consumer calls
 	CheckpointLag metric.Int64Gauge   // seconds between now and the checkpoint's time
 	FutureRecords metric.Int64Counter // records dated later than the vendor could still add records up to
+	Status        metric.Int64Gauge   // the last poll's outcome: see statusValue
 }
 
 func (t Telemetry) withDefaults() Telemetry {
@@ -41,6 +43,9 @@ func (t Telemetry) withDefaults() Telemetry {
 	if t.FutureRecords == nil {
 		t.FutureRecords = noop.Int64Counter{}
 	}
+	if t.Status == nil {
+		t.Status = noop.Int64Gauge{}
+	}
 	if t.CheckpointLag == nil {
 		t.CheckpointLag = noop.Int64Gauge{}
 	}
@@ -54,6 +59,20 @@ func (t Telemetry) Request(ctx context.Context, call string, status int, outcome
 		attribute.String("call", call), attribute.String("outcome", outcome), attribute.Int("http.response.status_code", status)))
 	if outcome == "retried" {
 		t.Retries.Add(ctx, 1, metric.WithAttributes(attribute.String("call", call)))
+	}
+}
+
+// statusValue is the status gauge's value: 0 OK, 1 recoverable error, 2 permanent error. Unlike
+// the component status, which stays permanent once reported, it follows every poll, so that an
+// alert on it resolves once a fixed setting is picked up.
+func statusValue(s componentstatus.Status) int64 {
+	switch s {
+	case componentstatus.StatusRecoverableError:
+		return 1
+	case componentstatus.StatusPermanentError, componentstatus.StatusFatalError:
+		return 2
+	default:
+		return 0
 	}
 }
 

@@ -3,6 +3,7 @@ package poller
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,4 +108,40 @@ func TestRequestCountsByOutcomeAndRetries(t *testing.T) {
 		assert.Equal(t, map[string]int64{"retried": 429, "success": 200, "failed": 401}[outcome.AsString()], status.AsInt64())
 	}
 	assert.EqualValues(t, 1, sumOf(t, tt, "retries"))
+}
+
+// The status gauge follows each poll: an alert on a permanent error fires while the credentials
+// are refused and resolves once a poll succeeds again.
+func TestStatusGaugeFollowsEachPoll(t *testing.T) {
+	tt := componenttest.NewTelemetry()
+	defer func() { require.NoError(t, tt.Shutdown(context.Background())) }()
+	status, err := tt.NewTelemetrySettings().MeterProvider.Meter("test").Int64Gauge("status")
+	require.NoError(t, err)
+	api := newFakeAPI(10, time.Second)
+	api.add(sec(1), 1)
+	var refuse atomic.Bool
+	refuse.Store(true)
+	api.fail = func(int) error {
+		if refuse.Load() {
+			return Permanent(errors.New("api_key refused"))
+		}
+		return nil
+	}
+	h := newHarness(t, api)
+	set := h.settings()
+	set.Telemetry = Telemetry{Status: status}
+	p, _ := h.start(set, &sink{})
+	require.Eventually(t, func() bool { return gaugeIs(tt, "status", 2) }, 5*time.Second, time.Millisecond, "permanent error")
+	refuse.Store(false)
+	require.Eventually(t, func() bool { return gaugeIs(tt, "status", 0) }, 5*time.Second, time.Millisecond, "OK again")
+	stop(t, p)
+}
+
+func gaugeIs(tt *componenttest.Telemetry, name string, want int64) bool {
+	m, err := tt.GetMetric(name)
+	if err != nil {
+		return false
+	}
+	g, ok := m.Data.(metricdata.Gauge[int64])
+	return ok && len(g.DataPoints) > 0 && g.DataPoints[len(g.DataPoints)-1].Value == want
 }

@@ -26,6 +26,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.CyberarkispPages.Add(context.Background(), 1)
 	tb.CyberarkispRecords.Add(context.Background(), 1)
 	tb.CyberarkispRetries.Add(context.Background(), 1)
+	tb.CyberarkispStatus.Record(context.Background(), 1)
 	AssertEqualCyberarkispAPIRequests(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -45,6 +46,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualCyberarkispRetries(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualCyberarkispStatus(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

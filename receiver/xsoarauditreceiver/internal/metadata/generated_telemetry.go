@@ -33,6 +33,7 @@ type TelemetryBuilder struct {
 	XsoarauditPages         metric.Int64Counter
 	XsoarauditRecords       metric.Int64Counter
 	XsoarauditRetries       metric.Int64Counter
+	XsoarauditStatus        metric.Int64Gauge
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -104,6 +105,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_xsoaraudit_retries",
 		metric.WithDescription("Retried API requests and consumer calls. [Development]"),
 		metric.WithUnit("{retry}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.XsoarauditStatus, err = builder.meter.Int64Gauge(
+		"otelcol_xsoaraudit_status",
+		metric.WithDescription("Outcome of the receiver's last poll, for alerting: 0 OK, 1 recoverable error (retrying by itself), 2 permanent error (credentials, permissions, licence or a damaged checkpoint: a person must act). [Development]"),
+		metric.WithUnit("1"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

@@ -130,3 +130,17 @@ func AssertEqualXsoarauditRetries(t *testing.T, tt *componenttest.Telemetry, dps
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
+
+func AssertEqualXsoarauditStatus(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_xsoaraudit_status",
+		Description: "Outcome of the receiver's last poll, for alerting: 0 OK, 1 recoverable error (retrying by itself), 2 permanent error (credentials, permissions, licence or a damaged checkpoint: a person must act). [Development]",
+		Unit:        "1",
+		Data: metricdata.Gauge[int64]{
+			DataPoints: dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_xsoaraudit_status")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}

@@ -26,6 +26,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.XsoarauditPages.Add(context.Background(), 1)
 	tb.XsoarauditRecords.Add(context.Background(), 1)
 	tb.XsoarauditRetries.Add(context.Background(), 1)
+	tb.XsoarauditStatus.Record(context.Background(), 1)
 	AssertEqualXsoarauditAPIRequests(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -45,6 +46,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualXsoarauditRetries(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualXsoarauditStatus(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 
