@@ -90,7 +90,7 @@ func New(rset receiver.Settings, set Settings, source Source, next consumer.Logs
 	if set.MaxEventsPerPoll <= 0 {
 		set.MaxEventsPerPoll = int(^uint(0) >> 1)
 	}
-	set.Telemetry = set.Telemetry.withDefaults()
+	set.Telemetry = set.Telemetry.ForReceiver(rset.ID)
 	return &Poller{set: set, rset: rset, source: source, next: next, obs: obs, logger: rset.Logger, clock: set.Clock}, nil
 }
 

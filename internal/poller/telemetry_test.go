@@ -10,6 +10,7 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -144,4 +145,27 @@ func gaugeIs(tt *componenttest.Telemetry, name string, want int64) bool {
 	}
 	g, ok := m.Data.(metricdata.Gauge[int64])
 	return ok && len(g.DataPoints) > 0 && g.DataPoints[len(g.DataPoints)-1].Value == want
+}
+
+// Two instances of one receiver type (two tenants) must not add up in one series: every
+// measurement carries receiver="<type>/<name>", as the collector's own receiver metrics do.
+func TestMetricsNameTheReceiverInstance(t *testing.T) {
+	tt := componenttest.NewTelemetry()
+	defer func() { require.NoError(t, tt.Shutdown(context.Background())) }()
+	records, err := tt.NewTelemetrySettings().MeterProvider.Meter("test").Int64Counter("records")
+	require.NoError(t, err)
+	base := Telemetry{Records: records}
+	for name, n := range map[string]int64{"tenant-a": 3, "tenant-b": 5} {
+		tel := base.ForReceiver(component.MustNewIDWithName("cyberarkisp", name)).ForReceiver(component.MustNewIDWithName("cyberarkisp", name))
+		tel.Records.Add(context.Background(), n)
+	}
+	m, err := tt.GetMetric("records")
+	require.NoError(t, err)
+	got := map[string]int64{}
+	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+		v, _ := dp.Attributes.Value("receiver")
+		got[v.AsString()] += dp.Value
+		assert.Equal(t, 1, dp.Attributes.Len(), "labelled once, however often ForReceiver is applied")
+	}
+	assert.Equal(t, map[string]int64{"cyberarkisp/tenant-a": 3, "cyberarkisp/tenant-b": 5}, got)
 }
