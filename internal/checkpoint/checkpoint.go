@@ -48,6 +48,10 @@ type Checkpoint struct {
 	Recent map[string]int64 `json:"recent,omitempty"`
 	// Delivered counts records delivered since the checkpoint was first written; it helps audits.
 	Delivered int64 `json:"delivered"`
+	// Floor, when set, is a time up to which every record counts as delivered: an operator moved
+	// the checkpoint there (auditctl checkpoint set), and the IDs of the records just before it
+	// are unknown. It is dropped once the re-read window has moved past it.
+	Floor time.Time `json:"floor,omitzero"`
 
 	granularity time.Duration
 	overlap     time.Duration
@@ -82,8 +86,19 @@ func (c *Checkpoint) Seen(k Key) bool {
 	if k.Time.Before(c.From()) {
 		return false
 	}
+	if !c.Floor.IsZero() && !k.Time.After(c.Floor) {
+		return true
+	}
 	_, ok := c.Recent[k.storedID()]
 	return ok
+}
+
+// MoveTo sets the position to t, as an operator does to re-read a window a backend lost (t in
+// the past) or to skip a backlog (t ahead): records after t are read next, each once, and
+// records at or before t are not, whatever IDs the window held.
+func (c *Checkpoint) MoveTo(t time.Time) {
+	c.Time, c.Floor = t.UTC(), t.UTC()
+	c.Recent = map[string]int64{}
 }
 
 // Advance records delivered keys. It moves Time forward to the newest key, but never past limit:
@@ -104,6 +119,9 @@ func (c *Checkpoint) Advance(keys []Key, limit time.Time) (beyond, forgotten int
 			c.Time = t.UTC()
 		}
 		c.Recent[k.storedID()] = k.Time.UnixMilli()
+	}
+	if !c.Floor.IsZero() && c.From().After(c.Floor) {
+		c.Floor = time.Time{}
 	}
 	from := c.From().UnixMilli()
 	for id, ms := range c.Recent {

@@ -91,3 +91,18 @@ func TestLongIDsAreKeptHashed(t *testing.T) {
 	}
 	assert.Contains(t, cp.Recent, "short", "short IDs are kept as they are")
 }
+
+// An operator's move re-reads exactly what lies after the new position, even inside the
+// re-read window whose IDs are unknown, and the floor goes once the window has passed it.
+func TestMoveToReadsExactlyWhatFollows(t *testing.T) {
+	cp := New("src", t0, time.Second, 10*time.Second)
+	cp.Advance([]Key{{"a", at(60_000)}, {"b", at(61_000)}}, never)
+	cp.MoveTo(at(30_000))
+	assert.Equal(t, at(20_000), cp.From(), "the query starts overlap before the new position")
+	assert.True(t, cp.Seen(Key{"before", at(25_000)}), "records up to the position count as delivered")
+	assert.True(t, cp.Seen(Key{"at", at(30_000)}))
+	assert.False(t, cp.Seen(Key{"a", at(60_000)}), "records after it are read again")
+	assert.Empty(t, cp.Recent)
+	cp.Advance([]Key{{"a", at(60_000)}}, never)
+	assert.True(t, cp.Floor.IsZero(), "dropped once the window passed it")
+}

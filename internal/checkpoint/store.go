@@ -203,3 +203,56 @@ func Client(ctx context.Context, host component.Host, storageID *component.ID, o
 	}
 	return c, nil
 }
+
+// Set moves the checkpoint to t (see Checkpoint.MoveTo), creating it when there is none, and
+// returns the position it had (zero when it had none).
+func (s *Store) Set(ctx context.Context, t time.Time, granularity, overlap time.Duration) (before time.Time, err error) {
+	loaded, err := s.Load(ctx, granularity, overlap)
+	if err != nil {
+		return time.Time{}, err
+	}
+	cp := loaded.Checkpoint
+	if loaded.Found {
+		before = cp.Time
+	} else {
+		cp = New(s.source, t, granularity, overlap)
+	}
+	cp.MoveTo(t)
+	return before, s.Save(ctx, &cp)
+}
+
+// Delete removes the checkpoint, under the current key and any legacy one, and its index
+// entry, in one batch. It tells whether there was one.
+func (s *Store) Delete(ctx context.Context) (found bool, err error) {
+	index, err := s.readIndex(ctx)
+	if err != nil {
+		return false, err
+	}
+	var ops []*storage.Operation
+	for _, key := range append([]string{s.key}, s.legacy...) {
+		raw, err := s.client.Get(ctx, key)
+		if err != nil {
+			return false, fmt.Errorf("reading checkpoint %q: %w", key, err)
+		}
+		found = found || raw != nil
+		ops = append(ops, storage.DeleteOperation(key))
+		delete(index, key)
+	}
+	rawIndex, err := json.Marshal(index)
+	if err != nil {
+		return false, fmt.Errorf("encoding %q: %w", indexKey, err)
+	}
+	ops = append(ops, storage.SetOperation(indexKey, rawIndex))
+	if err := s.client.Batch(ctx, ops...); err != nil {
+		return false, fmt.Errorf("deleting checkpoint %q: %w", s.key, err)
+	}
+	return found, nil
+}
+
+// IsCheckpointKey tells whether a storage key holds a checkpoint document (not the index).
+func IsCheckpointKey(key string) bool {
+	return strings.HasPrefix(key, "checkpoint/") && key != indexKey
+}
+
+// Decode reads a stored checkpoint document.
+func Decode(key string, raw []byte) (Checkpoint, error) { return decode(key, raw) }

@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receiverhelper"
@@ -110,11 +111,7 @@ func (p *Poller) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return err
 	}
-	legacy := make([]string, 0, len(p.set.LegacySources))
-	for _, parts := range p.set.LegacySources {
-		legacy = append(legacy, checkpoint.StorageKey(parts...))
-	}
-	p.store = checkpoint.NewStore(client, checkpoint.StorageKey(p.set.Source...), p.description(), legacy...)
+	p.store = CheckpointStore(client, p.set.Source, p.set.LegacySources)
 	p.host = host
 	if err := p.loadCheckpoint(ctx); err != nil {
 		var corrupt *checkpoint.CorruptError
@@ -139,6 +136,16 @@ func (p *Poller) Start(ctx context.Context, host component.Host) error {
 // description is the checkpoint's source as people read it: what selects the data.
 func (p *Poller) description() string {
 	return strings.Join(p.set.Source, " ")
+}
+
+// CheckpointStore is the store of the checkpoint that source (Settings.Source) keys, on client:
+// the receiver's, and auditctl's when it shows or moves one.
+func CheckpointStore(client storage.Client, source []string, legacySources [][]string) *checkpoint.Store {
+	legacy := make([]string, 0, len(legacySources))
+	for _, parts := range legacySources {
+		legacy = append(legacy, checkpoint.StorageKey(parts...))
+	}
+	return checkpoint.NewStore(client, checkpoint.StorageKey(source...), strings.Join(source, " "), legacy...)
 }
 
 // storageFile is the file file_storage keeps a receiver's storage in.
