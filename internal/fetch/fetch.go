@@ -48,10 +48,13 @@ func Open(ctx context.Context, spec poller.Spec, set receiver.Settings) (poller.
 	if err != nil {
 		return nil, fmt.Errorf("creating HTTP client: %w", err)
 	}
+	// auditctl reads and exits: its hold on the tenant's budget, shared by the probes it runs at
+	// once, ends with the process.
+	limiter, _ := httpapi.AcquireLimiter(spec.Tenant, spec.Poll.RequestsPerSecond)
 	api := httpapi.New(httpapi.Settings{
 		HTTP:    hc,
 		Retry:   spec.Poll.Retry,
-		Limiter: httpapi.SharedLimiter(spec.Tenant, spec.Poll.RequestsPerSecond),
+		Limiter: limiter,
 		Secrets: spec.Secrets,
 		Logger:  set.Logger,
 	})

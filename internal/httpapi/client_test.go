@@ -247,29 +247,6 @@ func TestResponseSizeCap(t *testing.T) {
 	assert.Len(t, resp.Body, 2048)
 }
 
-func TestSharedLimiterIsPerTenantAndTakesTheLowestRate(t *testing.T) {
-	a := SharedLimiter("API-Tenant-1.example", 5)
-	b := SharedLimiter("api-tenant-1.example", 2)
-	assert.Same(t, a, b, "receivers on one tenant share one budget")
-	assert.InDelta(t, 2.0, float64(a.Limit()), 0)
-	assert.NotSame(t, a, SharedLimiter("api-tenant-2.example", 5))
-	assert.Nil(t, SharedLimiter("x", 0), "0 turns the limit off")
-}
-
-func TestLimiterPacesRequests(t *testing.T) {
-	var n atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { n.Add(1) }))
-	defer srv.Close()
-	c := newClient(t, clockwork.NewRealClock(), Settings{Limiter: SharedLimiter("pace.example", 50)})
-	start := time.Now()
-	for range 6 {
-		_, err := c.Do(context.Background(), "call", get(srv.URL))
-		require.NoError(t, err)
-	}
-	// 6 requests at 50/s with a burst of 1 need at least 5 intervals of 20 ms.
-	assert.GreaterOrEqual(t, time.Since(start), 90*time.Millisecond)
-}
-
 func TestSecretsNeverLogged(t *testing.T) {
 	core, logs := observer.New(zap.DebugLevel)
 	s := &script{steps: []func(http.ResponseWriter){status(503)}}

@@ -18,7 +18,7 @@ import (
 type Spec struct {
 	HTTP *confighttp.ClientConfig
 	Poll *Config
-	// Tenant keys the process-wide rate limiter: receivers with the same tenant share one budget.
+	// Tenant keys the shared rate limiter: running receivers with the same tenant share one budget.
 	Tenant string
 	// Secrets are scrubbed from every error text the HTTP client returns.
 	Secrets []string
@@ -40,6 +40,8 @@ type Receiver struct {
 	next    consumer.Logs
 	poller  *Poller
 	release func()
+	// releaseLimiter gives back this receiver's hold on its tenant's rate limiter.
+	releaseLimiter func()
 }
 
 // NewReceiver returns a receiver; nothing is opened before Start.
@@ -58,10 +60,12 @@ func (r *Receiver) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return fmt.Errorf("creating HTTP client: %w", err)
 	}
+	limiter, releaseLimiter := httpapi.AcquireLimiter(r.spec.Tenant, r.spec.Poll.RequestsPerSecond)
+	r.releaseLimiter = releaseLimiter
 	api := httpapi.New(httpapi.Settings{
 		HTTP:     hc,
 		Retry:    r.spec.Poll.Retry,
-		Limiter:  httpapi.SharedLimiter(r.spec.Tenant, r.spec.Poll.RequestsPerSecond),
+		Limiter:  limiter,
 		Secrets:  r.spec.Secrets,
 		Observer: tel,
 		Logger:   r.rset.Logger,
@@ -93,6 +97,10 @@ func (r *Receiver) Shutdown(ctx context.Context) error {
 	if r.release != nil {
 		r.release()
 		r.release = nil
+	}
+	if r.releaseLimiter != nil {
+		r.releaseLimiter()
+		r.releaseLimiter = nil
 	}
 	return errors.Join(errs...)
 }
