@@ -13,8 +13,16 @@ GOLANGCI      := $(BIN)/golangci-lint-$(GOLANGCI_VERSION)
 ACTIONLINT    := $(BIN)/actionlint-$(ACTIONLINT_VERSION)
 GO_SOURCES    := $(shell find . -name '*.go' -not -path './_build/*' -not -name '*_test.go') go.mod go.sum
 TEST_TIMEOUT  ?= 20m
+# The release version is dist.version of builder-config.yaml, set nowhere else. Both binaries
+# report it with the commit they were built from as semver build metadata, 0.1.0+1a2b3c4d5e6f
+# (".dirty" when the tree had uncommitted changes).
+VERSION       := $(shell sed -n 's/^  version: *//p' builder-config.yaml)
+COMMIT        := $(shell c=$$(git rev-parse --short=12 HEAD 2>/dev/null) || { echo unknown; exit; }; git diff --quiet HEAD -- 2>/dev/null || c=$$c.dirty; echo $$c)
+BUILD_VERSION := $(VERSION)+$(COMMIT)
+VERSION_STAMP := $(CURDIR)/_build/version.txt
 
 .PHONY: build run test unit e2e lint generate bench benchstat clean tools
+comma := ,
 
 # Install a Go tool at a pinned version into ./bin, under a versioned name so that a version
 # bump reinstalls it.
@@ -38,15 +46,23 @@ tools: $(OCB) $(GOLANGCI) $(ACTIONLINT)
 ## build: generate and compile the otelcol-audit distribution with ocb, and the helper commands.
 build: $(DIST) $(BIN)/auditsim $(BIN)/auditctl
 
-$(DIST): $(OCB) builder-config.yaml $(GO_SOURCES)
-	$(OCB) --config builder-config.yaml
+# BuildInfo.Version is a literal in the main.go ocb generates, which -ldflags -X cannot reach;
+# ocb reads its configuration's keys from the environment too, so dist.version is set there.
+$(DIST): $(OCB) builder-config.yaml $(GO_SOURCES) $(VERSION_STAMP)
+	env "dist.version=$(BUILD_VERSION)" $(OCB) --config builder-config.yaml
 	@ls -l $(DIST)
 
 $(BIN)/auditsim: $(GO_SOURCES)
 	$(GO) build -o $@ ./cmd/auditsim
 
-$(BIN)/auditctl: $(GO_SOURCES)
-	$(GO) build -o $@ ./cmd/auditctl
+$(BIN)/auditctl: $(GO_SOURCES) $(VERSION_STAMP)
+	$(GO) build -ldflags "-X main.version=$(BUILD_VERSION)" -o $@ ./cmd/auditctl
+
+# Rewritten only when the version string changes: a new commit rebuilds what embeds it.
+$(VERSION_STAMP): FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(BUILD_VERSION)" ] || echo "$(BUILD_VERSION)" > $@
+FORCE:
 
 ## run: the main job: the simulator of both vendor APIs and otelcol-audit with file_storage checkpoints.
 run: build
@@ -81,5 +97,146 @@ bench: build
 benchstat:
 	$(GO) tool -modfile=internal/tools/go.mod benchstat $(OLD) $(NEW)
 
+## ---- Release: container image, deb and rpm packages, dist/ (see README, Install) ----
+
+ARCHES        := amd64 arm64
+HOST_ARCH     := $(shell $(GO) env GOARCH)
+RELEASE       := $(CURDIR)/_build/release
+DISTDIR       := $(CURDIR)/dist
+ARTIFACT      := otelcol-audit_$(VERSION)_linux
+IMAGE         ?= otelcol-audit
+IMAGE_ARCHIVE := $(DISTDIR)/otelcol-audit_$(VERSION)_image.oci.tar
+SBOM          := $(DISTDIR)/otelcol-audit_$(VERSION)_sbom.cdx.json
+DIST_FILES    := $(foreach a,$(ARCHES),$(ARTIFACT)_$(a).tar.gz $(ARTIFACT)_$(a).deb $(ARTIFACT)_$(a).rpm) \
+                 $(notdir $(IMAGE_ARCHIVE)) $(notdir $(SBOM))
+PACKAGING     := $(wildcard packaging/* packaging/*/*) deploy/config.yaml
+IMAGE_FILES   := Containerfile deploy/config.yaml deploy/container/passwd deploy/container/group
+CA_BUNDLE     := /etc/ssl/certs/ca-certificates.crt
+SOURCE_DATE_EPOCH := $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+TOOL          := $(GO) tool -modfile=$(CURDIR)/internal/tools/go.mod
+SUDO          := $(if $(filter 0,$(shell id -u)),,sudo)
+# Debian packages the release targets and their tests use, as command:package.
+RELEASE_DEPS  := podman:podman runc:runc shellcheck:shellcheck rpm:rpm systemd-analyze:systemd dpkg-deb:dpkg
+
+.PHONY: image dist package sbom verify-dist test-release release-deps publish check-tag release-upload
+# Kept when make finishes: pattern rules build them, and make would delete them as intermediate.
+.SECONDARY: $(foreach a,$(ARCHES),$(RELEASE)/linux/$(a)/otelcol-audit $(RELEASE)/linux/$(a)/auditctl)
+
+# apt_get: install the Debian packages whose command is missing ($(1): command:package pairs),
+# and Debian's CA bundle, which the image ships.
+define apt_get
+	@missing=; for p in $(1); do command -v $${p%%:*} >/dev/null || missing="$$missing $${p#*:}"; done; \
+	[ -f $(CA_BUNDLE) ] || missing="$$missing ca-certificates"; \
+	if [ -n "$$missing" ]; then echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
+endef
+
+release-deps:
+	$(call apt_get,$(RELEASE_DEPS))
+
+# The collector for one architecture, compiled as ocb compiles it, from the sources ocb generated
+# for $(DIST) (so with the same version); auditctl likewise. Both static (CGO_ENABLED=0).
+$(RELEASE)/linux/%/otelcol-audit: $(DIST)
+	cd $(CURDIR)/_build && CGO_ENABLED=0 GOOS=linux GOARCH=$* $(GO) build -trimpath -ldflags='-s -w' -o $@ .
+
+$(RELEASE)/linux/%/auditctl: $(GO_SOURCES) $(VERSION_STAMP)
+	CGO_ENABLED=0 GOOS=linux GOARCH=$* $(GO) build -trimpath -ldflags='-s -w -X main.version=$(BUILD_VERSION)' -o $@ ./cmd/auditctl
+
+# stage_image: the build context of the Containerfile for the architectures $(1); modes are set
+# here so that the image's non-root user can read what it needs whatever the umask.
+define stage_image
+	rm -rf $(RELEASE)/image && mkdir -p $(RELEASE)/image/state
+	install -m 0644 $(CA_BUNDLE) $(RELEASE)/image/ca-certificates.crt
+	install -m 0644 deploy/container/passwd deploy/container/group deploy/config.yaml $(RELEASE)/image/
+	for a in $(1); do install -D -m 0755 $(RELEASE)/linux/$$a/otelcol-audit $(RELEASE)/image/linux/$$a/otelcol-audit; done
+endef
+
+## image: the container image for this machine's architecture, $(IMAGE):$(VERSION), with podman
+## (installed from Debian's packages when missing), or docker when a docker daemon answers.
+image: $(RELEASE)/linux/$(HOST_ARCH)/otelcol-audit $(IMAGE_FILES)
+	$(call stage_image,$(HOST_ARCH))
+	@tool=podman; command -v podman >/dev/null || ! docker info >/dev/null 2>&1 || tool=docker; \
+	if [ $$tool = podman ]; then $(MAKE) --no-print-directory release-deps RELEASE_DEPS=podman:podman; fi; \
+	set -x; $$tool build $$([ $$tool = docker ] || echo --layers=false) --platform linux/$(HOST_ARCH) \
+	  --build-arg VERSION=$(BUILD_VERSION) -t $(IMAGE):$(VERSION) -f Containerfile $(RELEASE)/image
+
+# The multi-architecture image (an OCI index of linux/amd64 and linux/arm64) as an OCI archive:
+# `podman load -i` takes it, and `make publish` pushes this very file. Only COPY instructions, so
+# building for another architecture needs no emulation. The local manifest list is removed once
+# written: podman 4.3 lists images wrongly while one shares its instances with a tagged image.
+$(IMAGE_ARCHIVE): $(foreach a,$(ARCHES),$(RELEASE)/linux/$(a)/otelcol-audit) $(IMAGE_FILES) | release-deps
+	$(call stage_image,$(ARCHES))
+	podman manifest rm $(IMAGE):$(VERSION)-multiarch >/dev/null 2>&1 || true
+	podman build --layers=false --platform $(subst $(eval) ,$(comma),$(addprefix linux/,$(ARCHES))) \
+	  --build-arg VERSION=$(BUILD_VERSION) --manifest $(IMAGE):$(VERSION)-multiarch -f Containerfile $(RELEASE)/image
+	@mkdir -p $(@D) && rm -f $@
+	podman manifest push --all --format oci $(IMAGE):$(VERSION)-multiarch oci-archive:$@:$(IMAGE):$(VERSION)
+	podman manifest rm $(IMAGE):$(VERSION)-multiarch
+
+# deb and rpm with nfpm (pinned in internal/tools/go.mod); packaging/nfpm.yaml reads these variables.
+$(DISTDIR)/$(ARTIFACT)_%.deb: $(RELEASE)/linux/%/otelcol-audit $(RELEASE)/linux/%/auditctl $(PACKAGING)
+	@mkdir -p $(@D)
+	VERSION=$(VERSION) ARCH=$* BINDIR=$(RELEASE)/linux/$* SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) \
+	  $(TOOL) nfpm package --config packaging/nfpm.yaml --packager deb --target $@
+
+$(DISTDIR)/$(ARTIFACT)_%.rpm: $(RELEASE)/linux/%/otelcol-audit $(RELEASE)/linux/%/auditctl $(PACKAGING)
+	@mkdir -p $(@D)
+	VERSION=$(VERSION) ARCH=$* BINDIR=$(RELEASE)/linux/$* SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) \
+	  $(TOOL) nfpm package --config packaging/nfpm.yaml --packager rpm --target $@
+
+$(DISTDIR)/$(ARTIFACT)_%.tar.gz: $(RELEASE)/linux/%/otelcol-audit $(RELEASE)/linux/%/auditctl README.md deploy/config.yaml
+	@mkdir -p $(@D)
+	tar --sort=name --owner=0 --group=0 --numeric-owner --mtime=@$(SOURCE_DATE_EPOCH) -czf $@ \
+	  -C $(RELEASE)/linux/$* otelcol-audit auditctl -C $(CURDIR) README.md -C deploy config.yaml
+
+## package: the deb and rpm packages of both architectures into dist/.
+package: $(foreach a,$(ARCHES),$(DISTDIR)/$(ARTIFACT)_$(a).deb $(DISTDIR)/$(ARTIFACT)_$(a).rpm)
+
+## sbom: the CycloneDX SBOM of otelcol-audit (its Go modules) with cyclonedx-gomod, pinned in internal/tools/go.mod.
+sbom: $(SBOM)
+
+$(SBOM): $(DIST)
+	@mkdir -p $(@D)
+	cd $(CURDIR)/_build && GOOS=linux GOARCH=amd64 CGO_ENABLED=0 $(TOOL) cyclonedx-gomod app -json -licenses -output $@ -main . .
+
+## dist: every release artifact into dist/: binaries, deb and rpm of linux/amd64 and linux/arm64,
+## the multi-architecture image, the SBOM, and SHA256SUMS over them. The release workflow runs it.
+dist: $(DISTDIR)/SHA256SUMS
+
+$(DISTDIR)/SHA256SUMS: $(addprefix $(DISTDIR)/,$(DIST_FILES))
+	cd $(DISTDIR) && sha256sum $(DIST_FILES) > SHA256SUMS
+	@cat $@
+
+## verify-dist: every artifact is in dist/ and matches SHA256SUMS.
+verify-dist:
+	cd $(DISTDIR) && sha256sum --strict -c SHA256SUMS
+	@cd $(DISTDIR) && for f in $(DIST_FILES); do grep -q "  $$f$$" SHA256SUMS || { echo "SHA256SUMS lacks $$f"; exit 1; }; done
+
+## test-release: make dist, its checksums, and the tests of what it ships: the image run against
+## the simulator, the packages inspected and their unit verified. Part of make test.
+test-release: build dist release-deps
+	$(MAKE) --no-print-directory verify-dist
+	OTELCOL_AUDIT_BIN=$(DIST) AUDITSIM_BIN=$(BIN)/auditsim OTELCOL_AUDIT_IMAGE_ARCHIVE=$(IMAGE_ARCHIVE) \
+	OTELCOL_AUDIT_DEB=$(DISTDIR)/$(ARTIFACT)_$(HOST_ARCH).deb OTELCOL_AUDIT_RPM=$(DISTDIR)/$(ARTIFACT)_$(HOST_ARCH).rpm \
+	  $(GO) test -tags 'e2e release' -count=1 -timeout $(TEST_TIMEOUT) -run '^TestRelease' -v ./e2e/
+
+## check-tag: fail unless TAG (the pushed tag) is v$(VERSION), dist.version of builder-config.yaml.
+check-tag:
+	@[ "$(TAG)" = "v$(VERSION)" ] || { echo "tag '$(TAG)' is not v$(VERSION), dist.version in builder-config.yaml"; exit 1; }
+
+## publish: push the multi-architecture image archive of make dist to $(REGISTRY_IMAGE):$(VERSION)
+## with skopeo, logging in first when REGISTRY_USER and REGISTRY_PASSWORD are set.
+publish: verify-dist
+	@[ -n "$(REGISTRY_IMAGE)" ] || { echo "set REGISTRY_IMAGE, e.g. ghcr.io/secaudit/otelcol-audit"; exit 1; }
+	$(call apt_get,skopeo:skopeo)
+	@if [ -n "$$REGISTRY_PASSWORD" ]; then printenv REGISTRY_PASSWORD | \
+	  skopeo login --username "$$REGISTRY_USER" --password-stdin $(firstword $(subst /, ,$(REGISTRY_IMAGE))); fi
+	skopeo copy --all oci-archive:$(IMAGE_ARCHIVE) docker://$(REGISTRY_IMAGE):$(VERSION)
+
+## release-upload: attach dist/ to the GitHub release of tag v$(VERSION), with the gh CLI.
+release-upload: verify-dist
+	gh release create v$(VERSION) --verify-tag --title "otelcol-audit $(VERSION)" --generate-notes \
+	  $(addprefix $(DISTDIR)/,$(DIST_FILES)) $(DISTDIR)/SHA256SUMS
+
 clean:
-	rm -rf _build bin .run
+	rm -rf _build bin .run dist

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -27,7 +28,9 @@ import (
 
 // version is the distribution's version: records carry it as their scope version, as they do
 // when the collector reads them. It must equal dist.version in builder-config.yaml (a test
-// checks); a release build may set it with -ldflags "-X main.version=...".
+// checks). `make` sets it with -ldflags "-X main.version=..." to the string otelcol-audit's
+// BuildInfo carries: the release version with the commit as semver build metadata
+// (0.1.0+1a2b3c4d5e6f), so that both binaries report the same.
 var version = "0.1.0"
 
 // Exit statuses.
@@ -90,6 +93,9 @@ func run(args []string, stdout, stderr io.Writer, env environment) int {
 	case "help", "-h", "-help", "--help":
 		usage(s.stdout)
 		return exitOK
+	case "version", "-version", "--version":
+		s.stdout.printf("auditctl version %s\n", versionString())
+		return exitOK
 	default:
 		s.stderr.printf("auditctl: unknown command %q\n\n", args[0])
 		usage(s.stderr)
@@ -97,11 +103,29 @@ func run(args []string, stdout, stderr io.Writer, env environment) int {
 	}
 }
 
+// versionString is what --version prints, in otelcol-audit's format: the release version and the
+// commit it was built from. A build without make's -ldflags (go install) still has the commit
+// in its Go build info when it was built from a git checkout.
+func versionString() string {
+	if strings.Contains(version, "+") {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return version + "+" + s.Value[:12]
+			}
+		}
+	}
+	return version + "+unknown"
+}
+
 func usage(w *scrubWriter) {
 	w.printf("%s", `Usage:
   auditctl get-events --config FILE [--receiver TYPE[/NAME]] [--from TIME] [--to TIME] [--limit N]
                       [--output table|json|otlp-json] [--push URL] [--max-retry-time D] [--verbose]
   auditctl check      --config FILE [--from TIME] [--output table|json] [--max-retry-time D] [--verbose]
+  auditctl --version
 
 get-events reads records through a cyberarkisp or xsoaraudit receiver of the collector
 configuration and prints them as the receiver converts them. check tries every such receiver
