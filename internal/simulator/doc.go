@@ -4,9 +4,9 @@
 // plus a control API under /_sim/ that switches faults on, adds records, and exposes the ground
 // truth (every record ID held) so that tests can check a receiver lost and duplicated nothing.
 //
-// The wire behaviour follows /work/shared/api (cyberark-isp.md, xsoar-audit.md). Where those
-// notes leave a question open, the simulator takes the behaviour a careful client must survive,
-// and says so here.
+// The wire behaviour follows the repository's docs/cyberark-isp-api.md and
+// docs/cortex-audit-api.md. Where those pages leave a question open, the simulator takes the
+// behaviour a careful client must survive, and says so here.
 //
 // # CyberArk
 //
