@@ -29,8 +29,10 @@ func run(args []string) error {
 	var o simulator.Options
 	var level string
 	var addrFile string
+	var tenants int
 	fs.StringVar(&o.Listen, "listen", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free port)")
-	fs.StringVar(&addrFile, "addr-file", "", "write the bound host:port to this file once listening")
+	fs.StringVar(&addrFile, "addr-file", "", "write the bound host:port to this file once listening (one line per tenant)")
+	fs.IntVar(&tenants, "tenants", 1, "serve this many tenants, tenant n on the n-th loopback address from --listen's, each with its own records, credentials (each secret suffixed -n, XSOAR key id n) and rate limits")
 	fs.IntVar(&o.CyberArkBackfill, "cyberark-backfill", 0, "CyberArk events to generate at start")
 	fs.IntVar(&o.XSOARBackfill, "xsoar-backfill", 0, "XSOAR records to generate at start")
 	fs.DurationVar(&o.BackfillSpan, "backfill-span", 24*time.Hour, "the backfill is spread over this span before now")
@@ -75,33 +77,59 @@ func run(args []string) error {
 	o.Logger = log
 
 	start := time.Now()
-	sim, err := simulator.New(o)
+	sims, closeAll, err := build(o, tenants)
 	if err != nil {
 		return err
 	}
+	defer func() { _ = closeAll() }()
 	loaded := time.Since(start)
-	url, err := sim.Start()
-	if err != nil {
-		return err
+	var addrs strings.Builder
+	for n, sim := range sims {
+		// Credentials are deliberately not logged, not even the demo ones.
+		st, so := sim.Stats(), sim.Options()
+		log.Info("auditsim listening", "tenant", n+1, "addr", sim.Addr(), "url", sim.URL(),
+			"cyberark_records", st.Records[simulator.CyberArk], "xsoar_records", st.Records[simulator.XSOAR],
+			"load_time", loaded.Round(time.Millisecond), "rate", o.Rate, "web_app_id", so.WebAppID,
+			"client_id", so.ClientID, "xsoar_key_id", so.XSOARKeyID, "xsoar_key_level", level)
+		addrs.WriteString(sim.Addr() + "\n")
 	}
-	defer func() { _ = sim.Close() }()
 	if addrFile != "" {
-		if err := writeAtomic(addrFile, sim.Addr()+"\n"); err != nil {
+		if err := writeAtomic(addrFile, addrs.String()); err != nil {
 			return err
 		}
 	}
-	// Credentials are deliberately not logged, not even the demo ones.
-	st := sim.Stats()
-	log.Info("auditsim listening", "addr", sim.Addr(), "url", url,
-		"cyberark_records", st.Records[simulator.CyberArk], "xsoar_records", st.Records[simulator.XSOAR],
-		"load_time", loaded.Round(time.Millisecond), "rate", o.Rate, "web_app_id", o.WebAppID,
-		"xsoar_key_id", o.XSOARKeyID, "xsoar_key_level", level)
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
 	got := <-sig
 	log.Info("auditsim stopping", "signal", got.String())
-	return sim.Close()
+	return closeAll()
+}
+
+// build starts one simulator with o, or with more than one tenant a fleet built from o, and
+// returns the function that closes them.
+func build(o simulator.Options, tenants int) ([]*simulator.Simulator, func() error, error) {
+	if tenants < 1 {
+		return nil, nil, fmt.Errorf("--tenants must be at least 1, got %d", tenants)
+	}
+	if tenants == 1 { // one tenant keeps the credentials as given
+		sim, err := simulator.New(o)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := sim.Start(); err != nil {
+			return nil, nil, err
+		}
+		return []*simulator.Simulator{sim}, sim.Close, nil
+	}
+	f, err := simulator.NewFleet(tenants, o, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := f.Start(); err != nil {
+		return nil, nil, err
+	}
+	return f.Tenants(), f.Close, nil
 }
 
 // writeAtomic writes the file under a temporary name and renames it, so a script polling for it

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/secaudit/otelcol-audit/internal/simulator"
+)
+
+func TestBuildServesOneOrManyTenants(t *testing.T) {
+	one, closeOne, err := build(simulator.Options{Seed: 1}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = closeOne() }()
+	if len(one) != 1 || one[0].Options().ClientSecret != simulator.DefaultClientSecret {
+		t.Errorf("one tenant keeps the credentials as given, got %q", one[0].Options().ClientSecret)
+	}
+	many, closeMany, err := build(simulator.Options{Seed: 1, Listen: "127.0.0.10:0"}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = closeMany() }()
+	for n, s := range many {
+		host := []string{"127.0.0.10:", "127.0.0.11:", "127.0.0.12:"}[n]
+		if !strings.HasPrefix(s.Addr(), host) {
+			t.Errorf("tenant %d on %s, want %s…", n+1, s.Addr(), host)
+		}
+	}
+	if _, _, err := build(simulator.Options{}, 0); err == nil {
+		t.Error("--tenants 0: no error")
+	}
+}
