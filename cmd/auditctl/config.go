@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/collector/confmap/provider/envprovider"
 	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
 	"go.opentelemetry.io/collector/confmap/provider/yamlprovider"
+
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
 )
 
 // loadConfig resolves the collector configuration as otelcol-audit does: the same providers
@@ -74,10 +76,13 @@ func loadReceiver(conf *confmap.Conf, id component.ID, secrets *secretSet) (*tar
 		return nil, fmt.Errorf("error reading configuration for %q: %w", id, err)
 	}
 	cfg := k.factory.CreateDefaultConfig()
-	secrets.add(rawOpaqueValues(sub.ToStringMap(), reflect.TypeOf(cfg))...)
+	raw := sub.ToStringMap()
+	secrets.add(rawOpaqueValues(raw, reflect.TypeOf(cfg))...)
+	proxy, _ := lookup(raw, []string{"proxy_url"})
+	secrets.add(httpapi.ProxyPasswords(fmt.Sprint(proxy))...) // also those of HTTPS_PROXY and the like
 	unmarshalErr := sub.Unmarshal(&cfg)
 	// Also what the unmarshaling produced: a custom unmarshaler may have put values elsewhere.
-	secrets.add(opaqueValues(reflect.ValueOf(cfg), nil)...)
+	secrets.add(httpapi.OpaqueValues(cfg)...)
 	if unmarshalErr != nil {
 		return nil, fmt.Errorf("error reading configuration for %q: %w", id, unmarshalErr)
 	}

@@ -72,7 +72,7 @@ func run(args []string, stdout, stderr io.Writer, env environment) int {
 	if env.now == nil {
 		env.now = time.Now
 	}
-	secrets := &secretSet{}
+	secrets := newSecretSet()
 	s := &session{
 		env:     env,
 		secrets: secrets,

@@ -142,16 +142,10 @@ func first(attrs pcommon.Map, keys ...string) string {
 	return ""
 }
 
-// cell makes a value fit a table cell: one line, no tabs, at most max runes (0: no limit), "-"
-// when empty.
+// cell makes a value fit a table cell: one line, no tabs, no escape sequence, at most max
+// runes (0: no limit), "-" when empty.
 func cell(s string, max int) string {
-	s = strings.Join(strings.FieldsFunc(s, unicode.IsSpace), " ")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return -1
-		}
-		return r
-	}, s)
+	s = strings.Join(strings.FieldsFunc(terminalSafe(s), unicode.IsSpace), " ")
 	if s == "" {
 		return "-"
 	}

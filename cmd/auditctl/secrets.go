@@ -16,36 +16,20 @@ import (
 
 // secretSet holds the configuration values that must never be printed: every value of a
 // configopaque.String field of the receivers loaded, as written in the file (or its
-// environment variable) and as unmarshaled, and the secrets the receivers name in their spec.
-// All output goes through it, so that no message (a config error quoting a value, a server
-// echoing a header) can show one.
+// environment variable) and as unmarshaled, the proxy passwords, and the secrets the receivers
+// name in their spec. All output goes through it, so that no message (a config error quoting a
+// value, a server echoing a header) can show one, in any of the forms httpapi.Secrets knows
+// (URL-encoded, JSON-escaped, …), nor any bearer credential.
 type secretSet struct {
-	mu     sync.Mutex
-	values []string // longest first, so that a secret containing another is replaced whole
+	set *httpapi.Secrets
 }
 
-// add records secrets. A multi-line value (a PEM key) is also recorded line by line. Values
-// shorter than httpapi.Scrub's minimum are left out: replacing them would garble the output
-// without protecting anything.
-func (s *secretSet) add(values ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, v := range values {
-		for _, part := range append([]string{v, strings.TrimSpace(v)}, strings.Split(v, "\n")...) {
-			part = strings.TrimSpace(part)
-			if len(part) >= 4 && !slices.Contains(s.values, part) {
-				s.values = append(s.values, part)
-			}
-		}
-	}
-	slices.SortFunc(s.values, func(a, b string) int { return len(b) - len(a) })
-}
+func newSecretSet() *secretSet { return &secretSet{set: httpapi.NewSecrets()} }
 
-func (s *secretSet) scrub(text string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return httpapi.Scrub(text, s.values...)
-}
+// add records secrets; httpapi.Secrets also records a multi-line value (a PEM key) line by line.
+func (s *secretSet) add(values ...string) { s.set.Add(values...) }
+
+func (s *secretSet) scrub(text string) string { return s.set.Scrub(text) }
 
 var opaqueType = reflect.TypeFor[configopaque.String]()
 
@@ -153,36 +137,9 @@ func leaves(v any, out []string) []string {
 	return out
 }
 
-// opaqueValues returns every configopaque.String held in v, in any field, exported or not.
-func opaqueValues(v reflect.Value, out []string) []string {
-	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
-		if !v.IsNil() {
-			out = opaqueValues(v.Elem(), out)
-		}
-	case reflect.String:
-		if v.Type() == opaqueType {
-			out = append(out, v.String())
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			out = opaqueValues(v.Field(i), out)
-		}
-	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			out = opaqueValues(v.Index(i), out)
-		}
-	case reflect.Map:
-		for it := v.MapRange(); it.Next(); {
-			out = opaqueValues(it.Value(), out)
-		}
-	}
-	return out
-}
-
-// scrubWriter scrubs secrets from whole lines before writing them, so that a secret is caught
-// even when it reaches the writer in two pieces. Flush writes what remains after the last
-// newline. It is safe for concurrent use.
+// scrubWriter makes whole lines terminal-safe and scrubs secrets from them before writing
+// them, so that a secret is caught even when it reaches the writer in two pieces. Flush writes
+// what remains after the last newline. It is safe for concurrent use.
 type scrubWriter struct {
 	mu      sync.Mutex
 	w       io.Writer
@@ -196,7 +153,7 @@ func (sw *scrubWriter) Write(p []byte) (int, error) {
 	sw.buf = append(sw.buf, p...)
 	if i := bytes.LastIndexByte(sw.buf, '\n'); i >= 0 {
 		// Scrubbing all complete lines at once also catches a multi-line secret (a PEM key).
-		if _, err := io.WriteString(sw.w, sw.secrets.scrub(string(sw.buf[:i+1]))); err != nil {
+		if _, err := io.WriteString(sw.w, sw.clean(string(sw.buf[:i+1]))); err != nil {
 			return 0, err
 		}
 		sw.buf = append(sw.buf[:0], sw.buf[i+1:]...)
@@ -215,7 +172,13 @@ func (sw *scrubWriter) Flush() {
 	sw.mu.Lock()
 	defer sw.mu.Unlock()
 	if len(sw.buf) > 0 {
-		_, _ = io.WriteString(sw.w, sw.secrets.scrub(string(sw.buf)))
+		_, _ = io.WriteString(sw.w, sw.clean(string(sw.buf)))
 		sw.buf = sw.buf[:0]
 	}
+}
+
+// clean removes control sequences before scrubbing: a secret split by an escape sequence that
+// the terminal would not show must still be found.
+func (sw *scrubWriter) clean(text string) string {
+	return sw.secrets.scrub(terminalSafe(text))
 }

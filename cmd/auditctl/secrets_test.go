@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"strings"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/secaudit/otelcol-audit/internal/fetch"
+	"github.com/secaudit/otelcol-audit/internal/secrettest"
 	"github.com/secaudit/otelcol-audit/internal/simulator"
 )
 
@@ -57,7 +59,7 @@ func TestRawOpaqueValuesTakeEveryShape(t *testing.T) {
 
 func TestScrubWriterCatchesSecretsWrittenInPieces(t *testing.T) {
 	var out bytes.Buffer
-	s := &secretSet{}
+	s := newSecretSet()
 	s.add("sim-secret", "sim-secret-longer", "-----BEGIN KEY-----\nAbCdEfGh\n-----END KEY-----", "abc")
 	w := &scrubWriter{w: &out, secrets: s}
 	for _, piece := range []string{"token sim-se", "cret and sim-secret-lon", "ger\nkey ", "AbCdEfGh\n", "tail abc sim-secret"} {
@@ -105,8 +107,8 @@ func TestAConfigErrorQuotingASecretShowsItRedacted(t *testing.T) {
 	}
 }
 
-// A server that echoes a configured header in its error body: httpapi scrubs only the
-// receiver's credentials, auditctl every configopaque value, headers included.
+// A server that echoes a configured header in its error body: the receiver's own message
+// hides it (every configopaque value is a secret of the HTTP client), and so does auditctl.
 func TestAHeaderEchoedByTheServerIsHidden(t *testing.T) {
 	const token = "HeaderToken-5a4b3c2d"
 	var sawToken atomic.Bool
@@ -122,12 +124,13 @@ func TestAHeaderEchoedByTheServerIsHidden(t *testing.T) {
 
 	conf, err := loadConfig(context.Background(), []string{path})
 	require.NoError(t, err)
-	tgt, err := loadReceiver(conf, component.MustNewID("xsoaraudit"), &secretSet{})
+	tgt, err := loadReceiver(conf, component.MustNewID("xsoaraudit"), newSecretSet())
 	require.NoError(t, err)
 	src, err := fetch.Open(context.Background(), tgt.kind.spec(tgt.cfg), fetch.Settings(tgt.id, nil, version))
 	require.NoError(t, err)
 	_, err = fetch.Read(context.Background(), src, fetch.Window{From: f.now.Add(-time.Hour), To: f.now})
-	require.ErrorContains(t, err, token, "the receiver's message quotes the server")
+	require.ErrorContains(t, err, "unknown tenant token [REDACTED]", "the receiver's message quotes the server, scrubbed")
+	require.NotContains(t, err.Error(), token)
 	require.True(t, sawToken.Load())
 
 	for _, args := range [][]string{{"check", "--config", path, "--max-retry-time", "0"}, {"get-events", "--config", path, "--output", "json"}} {
@@ -173,5 +176,47 @@ func TestNoRunPrintsACredential(t *testing.T) {
 		} else {
 			assert.NotContains(t, r.stderr, "DEBUG", "%v", args)
 		}
+	}
+}
+
+// A server that echoes the key and a header in every form (raw, JSON-escaped, URL-encoded):
+// no output of any command shows them in any form, --verbose logs included.
+func TestEchoedSecretsAreHiddenInEveryForm(t *testing.T) {
+	const header = `hdr"<&>/+tok-3`
+	key := "xk-" + secrettest.Tricky
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var echo []string
+		for _, v := range []string{r.Header.Get("Authorization"), r.Header.Get("X-Tenant-Token")} {
+			escaped, _ := json.Marshal(v)
+			echo = append(echo, v, string(escaped), url.QueryEscape(v))
+		}
+		body, _ := json.Marshal(map[string]any{"reply": map[string]any{"err_code": 400, "err_msg": "bad request " + strings.Join(echo, " ")}})
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write(body)
+	}))
+	defer srv.Close()
+	f := newFixture(t, simulator.Options{})
+	f.url = srv.URL
+	path := f.config(t, f.xsoar("", "api_key: '"+key+"'", "security_level: standard", "headers:\n  X-Tenant-Token: '"+header+"'"))
+	for _, args := range [][]string{
+		{"check", "--config", path, "--max-retry-time", "0"},
+		{"check", "--config", path, "--max-retry-time", "0", "--output", "json", "--verbose"},
+		{"get-events", "--config", path, "--output", "json", "--verbose"},
+	} {
+		r := f.run(t, args...)
+		assert.Equal(t, 1, r.code, "%v", args)
+		assert.Contains(t, r.stdout+r.stderr, "bad request [REDACTED]", "%v", args)
+		secrettest.AssertHidden(t, r.stdout+r.stderr, key, header)
+	}
+}
+
+func TestAProxyPasswordIsRefusedAndNeverShown(t *testing.T) {
+	f := newFixture(t, simulator.Options{})
+	path := f.config(t, f.xsoar("", "proxy_url: http://svc:Pr0xy-Pass-77@127.0.0.1:1"))
+	for _, args := range [][]string{{"check", "--config", path}, {"get-events", "--config", path, "--output", "json"}} {
+		r := f.run(t, args...)
+		assert.Equal(t, 1, r.code, "%v", args)
+		assert.Contains(t, r.stdout+r.stderr, "proxy_url must not hold a user name or password", "%v", args)
+		assert.NotContains(t, r.stdout+r.stderr, "Pr0xy-Pass-77", "%v", args)
 	}
 }

@@ -55,7 +55,7 @@ func Open(ctx context.Context, spec poller.Spec, set receiver.Settings) (poller.
 		HTTP:    hc,
 		Retry:   spec.Poll.Retry,
 		Limiter: limiter,
-		Secrets: spec.Secrets,
+		Secrets: httpapi.NewSecrets(spec.Secrets...),
 		Logger:  set.Logger,
 	})
 	return spec.NewSource(api, set)

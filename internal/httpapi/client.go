@@ -39,7 +39,7 @@ type Settings struct {
 	Retry            configretry.BackOffConfig
 	Limiter          *rate.Limiter // nil: no client-side limit
 	MaxResponseBytes int64         // 0: DefaultMaxResponseBytes
-	Secrets          []string      // scrubbed from every error text
+	Secrets          *Secrets      // scrubbed from every error text; nil: a new empty set
 	Observer         Observer      // may be nil
 	Logger           *zap.Logger
 	Clock            clockwork.Clock // nil: the real clock
@@ -60,6 +60,9 @@ func New(s Settings) *Client {
 	}
 	if s.Logger == nil {
 		s.Logger = zap.NewNop()
+	}
+	if s.Secrets == nil {
+		s.Secrets = NewSecrets()
 	}
 	return &Client{s: s}
 }
@@ -170,19 +173,18 @@ func (c *Client) observe(ctx context.Context, op string, status int, outcome str
 	}
 }
 
-// scrub removes every configured secret from s.
+// scrub removes every secret of the client's set from s.
 func (c *Client) scrub(s string) string {
-	return Scrub(s, c.s.Secrets...)
+	return c.s.Secrets.Scrub(s)
 }
 
-// Scrub replaces every non-empty secret in s with [REDACTED].
-func Scrub(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
-		}
+// Secrets returns the set the client scrubs from its errors, for the receivers' own messages
+// and for secrets they learn at run time (an access token). It is nil for a nil Client.
+func (c *Client) Secrets() *Secrets {
+	if c == nil {
+		return nil
 	}
-	return s
+	return c.s.Secrets
 }
 
 // Sleep waits for d on clock, returning early with the context's error when ctx ends.

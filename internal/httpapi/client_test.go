@@ -76,7 +76,7 @@ func newClient(t *testing.T, clock clockwork.Clock, s Settings) *Client {
 	if s.Retry == (configretry.BackOffConfig{}) {
 		s.Retry = retryConfig()
 	}
-	s.Secrets = []string{secret}
+	s.Secrets = NewSecrets(secret)
 	return New(s)
 }
 

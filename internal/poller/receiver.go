@@ -20,7 +20,8 @@ type Spec struct {
 	Poll *Config
 	// Tenant keys the shared rate limiter: running receivers with the same tenant share one budget.
 	Tenant string
-	// Secrets are scrubbed from every error text the HTTP client returns.
+	// Secrets are scrubbed, in every form, from every error text the HTTP client returns and
+	// from the receiver's own messages (httpapi.Secrets).
 	Secrets []string
 	// Granularity is the resolution of the API's time filter; Retention how long the vendor keeps records.
 	Granularity, Retention time.Duration
@@ -66,7 +67,7 @@ func (r *Receiver) Start(ctx context.Context, host component.Host) error {
 		HTTP:     hc,
 		Retry:    r.spec.Poll.Retry,
 		Limiter:  limiter,
-		Secrets:  r.spec.Secrets,
+		Secrets:  httpapi.NewSecrets(r.spec.Secrets...),
 		Observer: tel,
 		Logger:   r.rset.Logger,
 	})

@@ -49,6 +49,9 @@ func (c *Config) Validate() error {
 	if _, err := httpapi.BaseURL(c.IdentityURL); err != nil {
 		errs = append(errs, fmt.Errorf("identity_url (the CyberArk Identity tenant URL) %w", err))
 	}
+	if err := httpapi.CheckProxyURL(c.ClientConfig.ProxyURL); err != nil {
+		errs = append(errs, err)
+	}
 	for key, v := range map[string]string{
 		"web_app_id": c.WebAppID, "client_id": c.ClientID,
 		"client_secret": string(c.ClientSecret), "api_key": string(c.APIKey),

@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
 	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
 	"github.com/secaudit/otelcol-audit/internal/poller"
 	"github.com/secaudit/otelcol-audit/receiver/cyberarkispreceiver/internal/metadata"
@@ -51,10 +52,10 @@ type converter struct {
 	host         string // the Audit API host, on the resource
 	scopeVersion string
 	pageSize     int
-	secrets      []string // kept out of error messages
+	secrets      *httpapi.Secrets // kept out of error messages
 }
 
-func newConverter(host, scopeVersion string, pageSize int, secrets []string) *converter {
+func newConverter(host, scopeVersion string, pageSize int, secrets *httpapi.Secrets) *converter {
 	return &converter{host: host, scopeVersion: scopeVersion, pageSize: pageSize, secrets: secrets}
 }
 
@@ -218,7 +219,7 @@ func (c *converter) checkObject(body []byte) error {
 // walkEnvelope walks a results page {"data":[...], "paging":{"cursor":{"cursorRef":"..."}}}:
 // data reads the data member's value, and the cursor is returned. Anything but one complete
 // object with data is an error.
-func walkEnvelope(dec *jsontext.Decoder, body []byte, secrets []string, data func() error) (cursor string, err error) {
+func walkEnvelope(dec *jsontext.Decoder, body []byte, secrets *httpapi.Secrets, data func() error) (cursor string, err error) {
 	sawData := false
 	err = jsonpdata.Members(dec, func(name string) (err error) {
 		switch name {

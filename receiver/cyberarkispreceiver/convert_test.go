@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -27,7 +28,7 @@ var (
 )
 
 func testConverter() *converter {
-	return newConverter("example-domain.audit.cyberark.cloud", "v0.0.1-test", 500, []string{"Sup3r-Secret-Passw0rd", "ak-9f8e7d6c5b4a"})
+	return newConverter("example-domain.audit.cyberark.cloud", "v0.0.1-test", 500, httpapi.NewSecrets("Sup3r-Secret-Passw0rd", "ak-9f8e7d6c5b4a"))
 }
 
 func decodeFile(t *testing.T, name string) decodedPage {

@@ -35,10 +35,10 @@ func auditError(err error) error {
 
 // describeBody says what a body that should have been JSON looks like, for error messages:
 // typically an HTML login or proxy page. It is short and free of secrets.
-func describeBody(body []byte, secrets []string) string {
+func describeBody(body []byte, secrets *httpapi.Secrets) string {
 	const max = 80
 	// Scrub before cutting, so that a secret cut in half cannot slip through.
-	s := httpapi.Scrub(strings.Join(strings.Fields(string(body)), " "), secrets...)
+	s := secrets.Scrub(strings.Join(strings.Fields(string(body)), " "))
 	if s == "" {
 		return "an empty body"
 	}

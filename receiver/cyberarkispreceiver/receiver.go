@@ -27,7 +27,7 @@ func spec(c *Config) poller.Spec {
 		HTTP:        &c.ClientConfig,
 		Poll:        &c.Poll,
 		Tenant:      audit.Host,
-		Secrets:     []string{string(c.ClientSecret), string(c.APIKey)},
+		Secrets:     append(httpapi.OpaqueValues(c), httpapi.ProxyPasswords(c.ClientConfig.ProxyURL)...),
 		Granularity: granularity,
 		Retention:   retention,
 		Source: []string{metadata.Type.String(), audit.Host, identity.Host, c.WebAppID, c.ClientID,

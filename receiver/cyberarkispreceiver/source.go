@@ -69,7 +69,7 @@ func newSource(c *Config, api *httpapi.Client, set receiver.Settings) (poller.So
 			"in=otelcol-audit&it=SIEM&iv=" + url.QueryEscape(version) + "&vn=OpenTelemetry")),
 		pageSize: c.PageSize,
 		appCodes: c.ApplicationCodes,
-		conv:     newConverter(audit.Host, version, c.PageSize, []string{string(c.ClientSecret), string(c.APIKey)}),
+		conv:     newConverter(audit.Host, version, c.PageSize, api.Secrets()),
 	}, nil
 }
 

@@ -39,7 +39,7 @@ type tokenSource struct {
 	url          string
 	clientID     string
 	clientSecret configopaque.String
-	secrets      []string
+	secrets      *httpapi.Secrets // the HTTP client's: each token issued joins it
 	logger       *zap.Logger
 	now          func() time.Time
 
@@ -56,7 +56,7 @@ func newTokenSource(api *httpapi.Client, identity *url.URL, c *Config, logger *z
 		url:          u.String(),
 		clientID:     c.ClientID,
 		clientSecret: c.ClientSecret,
-		secrets:      []string{string(c.ClientSecret), string(c.APIKey)},
+		secrets:      api.Secrets(),
 		logger:       logger,
 		now:          time.Now,
 	}
@@ -131,6 +131,9 @@ func (t *tokenSource) request(ctx context.Context) (string, time.Duration, error
 	if tt := tr.TokenType; tt != "" && !strings.EqualFold(tt, "bearer") {
 		return "", 0, poller.Permanent(fmt.Errorf("the token endpoint issued a %q token, the Audit API needs a bearer token; set the web app's Token Type to jwtRS256", tt))
 	}
+	// Before the token is used: a server that echoes the Authorization header, or the token
+	// alone, in an error body then shows [REDACTED].
+	t.secrets.Rotate(opToken, tr.AccessToken)
 	return "Bearer " + tr.AccessToken, lifetime(tr.ExpiresIn), nil
 }
 
@@ -152,7 +155,7 @@ type oauthError struct {
 
 // tokenError turns a failed token request into a message that names the setting to fix.
 // Retryable failures (429, 5xx, network) stay retryable.
-func tokenError(err error, secrets []string) error {
+func tokenError(err error, secrets *httpapi.Secrets) error {
 	status := httpapi.StatusCode(err)
 	if status == 0 || httpapi.Retryable(err) {
 		return fmt.Errorf("requesting an access token from identity_url: %w", err)
@@ -163,7 +166,8 @@ func tokenError(err error, secrets []string) error {
 	_ = json.Unmarshal([]byte(se.Body), &oe)
 	reason := fmt.Sprintf("HTTP %d", status)
 	if oe.Error != "" || oe.Description != "" {
-		reason += ": " + httpapi.Scrub(strings.TrimSpace(oe.Error+" "+oe.Description), secrets...)
+		// Scrubbed again once decoded: JSON escapes such as \u0070 can spell a secret.
+		reason += ": " + secrets.Scrub(strings.TrimSpace(oe.Error+" "+oe.Description))
 	} else if se.Body != "" {
 		reason += ": " + se.Body
 	}

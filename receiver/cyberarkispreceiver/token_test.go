@@ -30,7 +30,7 @@ func newTestTokens(t *testing.T, status int, body string) (*tokenSource, *atomic
 		_, _ = io.WriteString(w, body)
 	}))
 	t.Cleanup(srv.Close)
-	api := httpapi.New(httpapi.Settings{HTTP: srv.Client(), Retry: configretry.BackOffConfig{Enabled: false}, Secrets: []string{"pw-123456"}})
+	api := httpapi.New(httpapi.Settings{HTTP: srv.Client(), Retry: configretry.BackOffConfig{Enabled: false}, Secrets: httpapi.NewSecrets("pw-123456")})
 	u, err := url.Parse(srv.URL)
 	require.NoError(t, err)
 	cfg := &Config{WebAppID: "App1", ClientID: "svc", ClientSecret: "pw-123456", APIKey: "key-123456"}

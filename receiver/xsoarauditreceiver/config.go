@@ -55,6 +55,9 @@ func (c *Config) Validate() error {
 	if _, err := apiOrigin(c.ClientConfig.Endpoint); err != nil {
 		errs = append(errs, fmt.Errorf("endpoint (the tenant FQDN from Settings > API Keys) %w", err))
 	}
+	if err := httpapi.CheckProxyURL(c.ClientConfig.ProxyURL); err != nil {
+		errs = append(errs, err)
+	}
 	if strings.TrimSpace(c.APIKeyID) == "" {
 		errs = append(errs, errors.New("api_key_id is required (the ID column of the API Keys page)"))
 	}

@@ -66,7 +66,7 @@ func (s *source) explain(err error) error {
 		return fmt.Errorf("%s %s: %w", http.MethodPost, s.url, err)
 	}
 	if serverMsg != "" {
-		what += fmt.Sprintf(" (%q)", truncate(httpapi.Scrub(serverMsg, s.secret), 200))
+		what += fmt.Sprintf(" (%q)", truncate(s.secrets.Scrub(serverMsg), 200))
 	}
 	what = fmt.Sprintf("%s %s: %s", http.MethodPost, s.url, what)
 	// Keep the HTTP client's account of its retries ("gave up after N attempts in …").

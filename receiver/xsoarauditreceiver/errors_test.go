@@ -12,7 +12,7 @@ import (
 
 func TestExplain(t *testing.T) {
 	s := &source{url: "https://api-t.example.com" + defaultPath, path: defaultPath, level: securityAdvanced,
-		secret: testKey, auth: signer{advanced: true}}
+		secrets: httpapi.NewSecrets(testKey), auth: signer{advanced: true}}
 	tests := []struct {
 		name      string
 		err       error

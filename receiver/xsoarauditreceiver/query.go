@@ -35,7 +35,7 @@ type source struct {
 	url      string // origin + path
 	path     string
 	level    string
-	secret   string // for scrubbing texts the API returns inside a 200 reply
+	secrets  *httpapi.Secrets // the HTTP client's, for the texts the API returns inside a 200 reply
 	auth     signer
 	pageSize int
 	settle   time.Duration
@@ -53,7 +53,7 @@ func newSource(c *Config, origin *url.URL, api *httpapi.Client, set receiver.Set
 		url:      u.String(),
 		path:     c.Path,
 		level:    strings.ToLower(c.SecurityLevel),
-		secret:   strings.TrimSpace(string(c.APIKey)),
+		secrets:  api.Secrets(),
 		auth:     newSigner(c),
 		pageSize: c.PageSize,
 		settle:   c.SettleDelay,
@@ -117,7 +117,8 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 		if errors.As(err, &re) { // the API's own error: explained like an HTTP status
 			return poller.Page{}, false, q.s.explain(err)
 		}
-		return poller.Page{}, false, fmt.Errorf("%s %s (records %d to %d): %w", http.MethodPost, q.s.url, q.offset, q.offset+q.s.pageSize, err)
+		// Scrubbed: a body that is not a reply is quoted.
+		return poller.Page{}, false, q.s.secrets.Err(fmt.Errorf("%s %s (records %d to %d): %w", http.MethodPost, q.s.url, q.offset, q.offset+q.s.pageSize, err))
 	}
 	n := len(p.keys)
 	if n == 0 {

@@ -26,7 +26,7 @@ func spec(c *Config) poller.Spec {
 		HTTP:        &c.ClientConfig,
 		Poll:        &c.Poll,
 		Tenant:      origin.Host,
-		Secrets:     []string{string(c.APIKey), strings.TrimSpace(string(c.APIKey))}, // the trimmed form is what is sent
+		Secrets:     append(httpapi.OpaqueValues(c), httpapi.ProxyPasswords(c.ClientConfig.ProxyURL)...),
 		Granularity: granularity,
 		Retention:   retention,
 		// With or without its trailing slash, the path names the same records.
