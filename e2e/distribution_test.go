@@ -91,6 +91,23 @@ service:
 	assert.Contains(t, string(out), "page_size must be between 1 and 500")
 	assert.Contains(t, string(out), "security_level")
 	assert.False(t, strings.Contains(string(out), "client_secret: s"), "secrets are not echoed")
+
+	// A misspelt key, at the top or nested, is refused by its path, not silently ignored.
+	typo := strings.Replace(cfg, "    page_size: 1000\n", "    storag: file_storage\n    tls:\n      ca_fle: /etc/ca.pem\n", 1)
+	typo = strings.Replace(typo, "    security_level: medium\n", "", 1)
+	out, err = exec.Command(collectorBin(t), "validate", "--config", "yaml:"+typo).CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), "unknown key storag: this receiver has no such setting; did you mean storage?")
+	assert.Contains(t, string(out), "unknown key tls::ca_fle: this receiver has no such setting; did you mean tls::ca_file?")
+
+	// An http:// endpoint would send the API key in cleartext.
+	cleartext := strings.Replace(cfg, "    page_size: 1000\n", "", 1)
+	cleartext = strings.Replace(cleartext, "    security_level: medium\n", "", 1)
+	cleartext = strings.Replace(cleartext, "endpoint: mytenant.crtx.us.paloaltonetworks.com", "endpoint: http://mytenant.crtx.us.paloaltonetworks.com", 1)
+	out, err = exec.Command(collectorBin(t), "validate", "--config", "yaml:"+cleartext).CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), "receivers::xsoaraudit: endpoint (the tenant FQDN from Settings > API Keys)")
+	assert.Contains(t, string(out), "uses http://, which would send the credentials in cleartext")
 }
 
 // The complete examples users copy from the READMEs must be valid for the built binary.

@@ -44,25 +44,81 @@ func NewDefaultConfig() Config {
 	}
 }
 
-// Validate checks the shared settings, naming the key at fault.
-func (c *Config) Validate() error {
+// Accepted ranges: outside them a receiver would stop collecting (a poll interval of days, a
+// rate of one request a week, a retry that never waits or waits for hours).
+const (
+	minPollInterval     = time.Second
+	maxPollInterval     = 24 * time.Hour
+	maxEventsPerPoll    = 1_000_000
+	minRequestsPerSec   = 0.1
+	maxRequestsPerSec   = 1000.0
+	maxOverlap          = 24 * time.Hour
+	minRetryInterval    = 10 * time.Millisecond
+	maxInitialInterval  = 10 * time.Minute
+	maxRetryInterval    = time.Hour
+	maxRetryMultiplier  = 10
+	retryKey            = "retry_on_failure::"
+	earliestStartTime   = "1970-01-01T00:00:00Z"
+	earliestStartReason = "the vendors' time filters start at the Unix epoch"
+)
+
+// Check checks the shared settings against now, naming each key as users write it. It is not
+// a Validate method on purpose: confmap.Validate would call it through the squashed field and
+// prefix its errors with the field's Go name ("poll::"), a key no user writes. Each receiver's
+// Validate calls it.
+func (c *Config) Check(now time.Time) error {
 	var errs []error
-	if _, err := starttime.Parse(c.StartTime); err != nil {
+	if start, err := starttime.Parse(c.StartTime); err != nil {
 		errs = append(errs, fmt.Errorf("start_time %w", err))
+	} else if err := checkStart(start.Resolve(now), now); err != nil {
+		errs = append(errs, fmt.Errorf("start_time %q %w", c.StartTime, err))
 	}
-	if c.PollInterval < time.Second {
-		errs = append(errs, fmt.Errorf("poll_interval must be at least 1s, got %s", c.PollInterval))
+	if c.PollInterval < minPollInterval || c.PollInterval > maxPollInterval {
+		errs = append(errs, fmt.Errorf("poll_interval must be between %s and %s, got %s", minPollInterval, maxPollInterval, c.PollInterval))
 	}
-	if c.MaxEventsPerPoll < 1 {
-		errs = append(errs, fmt.Errorf("max_events_per_poll must be at least 1, got %d", c.MaxEventsPerPoll))
+	if c.MaxEventsPerPoll < 1 || c.MaxEventsPerPoll > maxEventsPerPoll {
+		errs = append(errs, fmt.Errorf("max_events_per_poll must be between 1 and %d, got %d", maxEventsPerPoll, c.MaxEventsPerPoll))
 	}
-	if c.Overlap < 0 || c.Overlap > 24*time.Hour {
-		errs = append(errs, fmt.Errorf("overlap must be between 0s and 24h, got %s", c.Overlap))
+	if c.Overlap < 0 || c.Overlap > maxOverlap {
+		errs = append(errs, fmt.Errorf("overlap must be between 0s and %s, got %s", maxOverlap, c.Overlap))
 	}
-	if c.RequestsPerSecond < 0 {
-		errs = append(errs, fmt.Errorf("requests_per_second must not be negative, got %g", c.RequestsPerSecond))
+	if r := c.RequestsPerSecond; r != 0 && !(r >= minRequestsPerSec && r <= maxRequestsPerSec) { // NaN fails both
+		errs = append(errs, fmt.Errorf("requests_per_second must be 0 (no limit) or between %g and %g, got %g", minRequestsPerSec, maxRequestsPerSec, r))
 	}
-	return errors.Join(errs...)
+	return errors.Join(append(errs, checkRetry(&c.Retry)...)...)
+}
+
+func checkStart(start, now time.Time) error {
+	earliest, _ := time.Parse(time.RFC3339, earliestStartTime)
+	switch {
+	case start.After(now):
+		return fmt.Errorf("is in the future (%s): the receiver would read nothing until then; use a time up to now", start.Format(time.RFC3339))
+	case start.Before(earliest):
+		return fmt.Errorf("is before %s: %s", earliestStartTime, earliestStartReason)
+	}
+	return nil
+}
+
+// checkRetry checks retry_on_failure. The intervals apply even with enabled: false, since
+// they also pace the re-delivery of a page the next consumer refused.
+func checkRetry(r *configretry.BackOffConfig) []error {
+	var errs []error
+	if r.InitialInterval < minRetryInterval || r.InitialInterval > maxInitialInterval {
+		errs = append(errs, fmt.Errorf(retryKey+"initial_interval must be between %s and %s, got %s", minRetryInterval, maxInitialInterval, r.InitialInterval))
+	}
+	if r.MaxInterval < r.InitialInterval || r.MaxInterval > maxRetryInterval {
+		errs = append(errs, fmt.Errorf(retryKey+"max_interval must be between initial_interval (%s) and %s, got %s", r.InitialInterval, maxRetryInterval, r.MaxInterval))
+	}
+	if !(r.Multiplier >= 1 && r.Multiplier <= maxRetryMultiplier) { // below 1, waits shrink towards a busy loop
+		errs = append(errs, fmt.Errorf(retryKey+"multiplier must be between 1 and %d, got %g", maxRetryMultiplier, r.Multiplier))
+	}
+	if !(r.RandomizationFactor >= 0 && r.RandomizationFactor <= 1) {
+		errs = append(errs, fmt.Errorf(retryKey+"randomization_factor must be between 0 and 1, got %g", r.RandomizationFactor))
+	}
+	if r.MaxElapsedTime != 0 && r.MaxElapsedTime < r.InitialInterval { // shorter: no call is ever retried
+		errs = append(errs, fmt.Errorf(retryKey+"max_elapsed_time must be 0 (no limit) or at least initial_interval (%s), got %s", r.InitialInterval, r.MaxElapsedTime))
+	}
+	return errs
 }
 
 // Settings turns the configuration into engine settings; source names the tenant and filters.

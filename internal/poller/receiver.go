@@ -52,6 +52,10 @@ func NewReceiver(rset receiver.Settings, spec Spec, next consumer.Logs) *Receive
 
 // Start builds the HTTP client, the vendor source and the poller, and starts polling.
 func (r *Receiver) Start(ctx context.Context, host component.Host) error {
+	if r.spec.HTTP.TLS.InsecureSkipVerify {
+		r.rset.Logger.Warn("tls.insecure_skip_verify is true: the API's certificate is not checked, so anyone on the " +
+			"network path can pose as the API and read the credentials and the audit records; use tls.ca_file instead")
+	}
 	tel, release, err := r.spec.NewTelemetry(r.rset.TelemetrySettings)
 	if err != nil {
 		return fmt.Errorf("creating telemetry: %w", err)

@@ -4,16 +4,22 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/confmap"
 
+	"github.com/secaudit/otelcol-audit/internal/confkeys"
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
 	"github.com/secaudit/otelcol-audit/internal/poller"
 )
 
 // maxPageSize is the largest pageSize createQuery accepts; above it the API answers 400.
 const maxPageSize = 500
+
+// reservedHeaders carry the credentials; the receiver sets them on every request.
+var reservedHeaders = []string{"Authorization", "x-api-key"}
 
 // Config is the configuration of the cyberarkisp receiver.
 type Config struct {
@@ -40,9 +46,13 @@ type Config struct {
 	_ struct{}
 }
 
+// Unmarshal refuses keys this receiver does not define, naming them, before decoding.
+func (c *Config) Unmarshal(conf *confmap.Conf) error { return confkeys.Unmarshal(conf, c) }
+
 // Validate checks the configuration, naming the key at fault.
 func (c *Config) Validate() error {
-	var errs []error
+	errs := []error{c.Poll.Check(time.Now())}
+	errs = append(errs, httpapi.CheckClientSettings(&c.ClientConfig, reservedHeaders...)...)
 	if _, err := httpapi.BaseURL(c.ClientConfig.Endpoint); err != nil {
 		errs = append(errs, fmt.Errorf("endpoint (the Audit API base URL of the Export to SIEM integration) %w", err))
 	}

@@ -3,14 +3,16 @@ package xsoarauditreceiver // import "github.com/secaudit/otelcol-audit/receiver
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/confmap"
 
+	"github.com/secaudit/otelcol-audit/internal/confkeys"
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
 	"github.com/secaudit/otelcol-audit/internal/poller"
 )
@@ -20,6 +22,12 @@ const (
 	maxPageSize = 100
 	// defaultPath is where every working XSOAR 8 caller finds the management audit logs.
 	defaultPath = "/public_api/v1/audits/management_logs"
+	// maxSettleDelay: each poll reads only records older than settle_delay, so a longer delay
+	// holds back every record that long.
+	maxSettleDelay = time.Hour
+	// vendorDomain is the Cortex tenants' domain, where the API host is the console host with
+	// an "api-" prefix.
+	vendorDomain = ".paloaltonetworks.com"
 
 	securityStandard = "standard"
 	securityAdvanced = "advanced"
@@ -49,17 +57,24 @@ type Config struct {
 	_ struct{}
 }
 
+// Unmarshal refuses keys this receiver does not define, naming them, before decoding.
+func (c *Config) Unmarshal(conf *confmap.Conf) error { return confkeys.Unmarshal(conf, c) }
+
 // Validate checks the configuration, naming the key at fault.
 func (c *Config) Validate() error {
-	var errs []error
+	errs := []error{c.Poll.Check(time.Now())}
+	errs = append(errs, httpapi.CheckClientSettings(&c.ClientConfig, headerAuthID, headerNonce, headerTimestamp, "Authorization")...)
 	if _, err := apiOrigin(c.ClientConfig.Endpoint); err != nil {
 		errs = append(errs, fmt.Errorf("endpoint (the tenant FQDN from Settings > API Keys) %w", err))
 	}
 	if err := httpapi.CheckProxyURL(c.ClientConfig.ProxyURL); err != nil {
 		errs = append(errs, err)
 	}
-	if strings.TrimSpace(c.APIKeyID) == "" {
+	if id := strings.TrimSpace(c.APIKeyID); id == "" {
 		errs = append(errs, errors.New("api_key_id is required (the ID column of the API Keys page)"))
+	} else if n, err := strconv.ParseUint(id, 10, 63); err != nil || n == 0 {
+		// Not echoed: a key pasted into the wrong setting would show in the message.
+		errs = append(errs, errors.New("api_key_id must be the number in the ID column of the API Keys page (1 or more)"))
 	}
 	if strings.TrimSpace(string(c.APIKey)) == "" {
 		errs = append(errs, errors.New("api_key is required"))
@@ -72,27 +87,27 @@ func (c *Config) Validate() error {
 	if c.PageSize < 1 || c.PageSize > maxPageSize {
 		errs = append(errs, fmt.Errorf("page_size must be between 1 and %d, got %d", maxPageSize, c.PageSize))
 	}
-	if c.SettleDelay < 0 {
-		errs = append(errs, fmt.Errorf("settle_delay must not be negative, got %s", c.SettleDelay))
+	if c.SettleDelay < 0 || c.SettleDelay > maxSettleDelay {
+		errs = append(errs, fmt.Errorf("settle_delay must be between 0s and %s, got %s", maxSettleDelay, c.SettleDelay))
 	}
-	if !strings.HasPrefix(c.Path, "/") {
-		errs = append(errs, fmt.Errorf("path must start with /, got %q", c.Path))
+	if !strings.HasPrefix(c.Path, "/") || strings.ContainsAny(c.Path, "?# \t") {
+		errs = append(errs, fmt.Errorf("path must start with / and hold no query, fragment or space, got %q", c.Path))
 	}
 	return errors.Join(errs...)
 }
 
 // apiOrigin finds the API host from what users paste: a bare FQDN, https://host, a URL with
-// /xsoar/public/v1/, or the UI host without the "api-" prefix. It returns scheme and host only.
+// /xsoar/public/v1/, or the console host of a Cortex tenant, which gets the "api-" prefix of
+// its API host. Any other host (a proxy, an on-premises name, the simulator) is used as
+// written. It returns scheme and host only.
 func apiOrigin(endpoint string) (*url.URL, error) {
 	u, err := httpapi.BaseURL(endpoint)
 	if err != nil {
 		return nil, err
 	}
 	u.Path = ""
-	if host := u.Hostname(); !strings.HasPrefix(host, "api-") && strings.Contains(host, ".") && !isIP(host) {
+	if host := u.Hostname(); strings.HasSuffix(host, vendorDomain) && !strings.HasPrefix(host, "api-") {
 		u.Host = "api-" + u.Host
 	}
 	return u, nil
 }
-
-func isIP(host string) bool { return net.ParseIP(host) != nil }

@@ -145,7 +145,11 @@ func TestAPIOrigin(t *testing.T) {
 		{"https://api-mytenant.crtx.us.paloaltonetworks.com/xsoar", "https://api-mytenant.crtx.us.paloaltonetworks.com"},
 		{"https://api-mytenant.crtx.us.paloaltonetworks.com/public_api/v1", "https://api-mytenant.crtx.us.paloaltonetworks.com"},
 		{"  HTTPS://MyTenant.CRTX.us.paloaltonetworks.com/  ", "https://api-mytenant.crtx.us.paloaltonetworks.com"},
-		{"xsoar.mycompany.com:8443", "https://api-xsoar.mycompany.com:8443"},
+		// Not a Cortex tenant's domain: used as written.
+		{"xsoar.mycompany.com:8443", "https://xsoar.mycompany.com:8443"},
+		{"https://xsoar-proxy.corp.example/", "https://xsoar-proxy.corp.example"},
+		{"paloaltonetworks.com.evil.example", "https://paloaltonetworks.com.evil.example"},
+		{"api-mytenant.crtx.us.paloaltonetworks.com:443", "https://api-mytenant.crtx.us.paloaltonetworks.com:443"},
 		{"http://127.0.0.1:8080", "http://127.0.0.1:8080"},
 		{"http://localhost:8080", "http://localhost:8080"},
 	}

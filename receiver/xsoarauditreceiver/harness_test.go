@@ -58,7 +58,10 @@ func testConfig(t *testing.T, f *fakeXSOAR, startMs int64) *Config {
 	cfg.Poll.Retry.MaxElapsedTime = 2 * time.Second
 	id := storagetest.NewStorageID("test")
 	cfg.Poll.StorageID = &id
-	require.NoError(t, cfg.Validate())
+	// The fast polls and retries above are below what users may configure; the rest must be valid.
+	valid := *cfg
+	valid.Poll = NewFactory().CreateDefaultConfig().(*Config).Poll
+	require.NoError(t, valid.Validate())
 	return cfg
 }
 

@@ -48,6 +48,8 @@ type source struct {
 func newSource(c *Config, origin *url.URL, api *httpapi.Client, set receiver.Settings) (poller.Source, error) {
 	u := *origin
 	u.Path, u.RawPath = c.Path, ""
+	// The host may differ from endpoint (api- is added for a Cortex tenant's console host).
+	set.Logger.Info("Reading XSOAR management audit logs", zap.String("url", u.String()))
 	return &source{
 		api:      api,
 		url:      u.String(),

@@ -1,0 +1,97 @@
+package cyberarkispreceiver
+
+import (
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
+	"github.com/secaudit/otelcol-audit/receiver/cyberarkispreceiver/internal/metadata"
+)
+
+// configSeeds are receiver sections: valid ones, typos at each level, wrong types, values out
+// of range, nulls and special floats.
+var configSeeds = []string{
+	minimalSection,
+	minimalSection + "storage: file_storage/x\napplication_codes: [IDP, PAM]\npage_size: 250\nstart_time: 3 days ago\n",
+	minimalSection + "timeout: 45s\nproxy_url: http://proxy.internal:3128\ntls: {insecure_skip_verify: true, ca_file: /ca.pem}\nheaders: {X-A: b}\n",
+	minimalSection + "retry_on_failure: {enabled: false, initial_interval: 2s, randomization_factor: 0.25, multiplier: 3, max_interval: 45s, max_elapsed_time: 10m}\n",
+	minimalSection + "storag: file_storage\n",
+	minimalSection + "aplication_codes: [PAM]\n", //nolint:misspell // the typo under test
+	minimalSection + "tls: {ca_fle: /ca.pem}\n",
+	minimalSection + "retry_on_failure: {max_elapsed_tme: 0}\n",
+	minimalSection + "keepalive: {enabled: false, idle_conn_timeout: 1s}\nauth: {authenticator: oauth2client}\n",
+	minimalSection + "middlewares: [{id: m}, {idd: n}]\nheaders: [{name: X-A, value: '1'}, {name: X-A, value: '2'}]\n",
+	minimalSection + "page_size: abc\npoll_interval: [1]\ntls: 5\n",
+	minimalSection + "requests_per_second: .nan\nretry_on_failure: {multiplier: .inf, randomization_factor: -.inf}\n",
+	minimalSection + "timeout: -1s\nstart_time: 2999-01-01\noverlap: 9999999h\nmax_events_per_poll: 9223372036854775807\n",
+	minimalSection + "tls: null\nstorage: ~\napplication_codes: null\nheaders: null\n",
+	minimalSection + "endpoint: http://example-domain.audit.cyberark.cloud\nidentity_url: ftp://x\n",
+	minimalSection + "endpoint: http://127.0.0.1:1\nidentity_url: http://[::1]:2\n",
+	"endpoint: {a: {b: {c: [1, {d: e}]}}}\n",
+	"",
+}
+
+const minimalSection = "endpoint: https://example-domain.audit.cyberark.cloud\nidentity_url: https://abc1234.id.cyberark.cloud\n" +
+	"web_app_id: app\nclient_id: svc\nclient_secret: client-secret-value\napi_key: api-key-value\n"
+
+// requiredKeys are named by the errors of a section that leaves them out.
+var requiredKeys = []string{"endpoint", "identity_url", "web_app_id", "client_id", "client_secret", "api_key"}
+
+// Any section gives either a configuration that builds a source or an error naming a key, as
+// the user writes it; never a panic.
+func FuzzConfigUnmarshal(f *testing.F) {
+	for _, s := range configSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, section string) {
+		retrieved, err := confmap.NewRetrievedFromYAML([]byte(section))
+		if err != nil {
+			return
+		}
+		conf, err := retrieved.AsConf()
+		if err != nil {
+			return // not a map: the collector refuses it before any receiver sees it
+		}
+		cfg := NewFactory().CreateDefaultConfig()
+		err = conf.Unmarshal(&cfg)
+		if err == nil {
+			err = confmap.Validate(cfg)
+		}
+		if err == nil {
+			checkBuilds(t, cfg)
+			return
+		}
+		checkNamesAKey(t, err, conf, requiredKeys)
+	})
+}
+
+func checkBuilds(t *testing.T, cfg component.Config) {
+	s := spec(cfg.(*Config))
+	if _, err := s.NewSource(httpapi.New(httpapi.Settings{}), receivertest.NewNopSettings(metadata.Type)); err != nil {
+		t.Fatalf("a configuration that passed Validate builds no source: %v", err)
+	}
+}
+
+// checkNamesAKey fails unless err names a key of conf or a required one, and no Go name.
+func checkNamesAKey(t *testing.T, err error, conf *confmap.Conf, required []string) {
+	msg := err.Error()
+	for _, goName := range []string{"has invalid keys", "clientconfig", "poll::", "'poll'", "poll: ", "tls::config"} {
+		if strings.Contains(msg, goName) {
+			t.Fatalf("the error names %q, which no user writes: %s", goName, msg)
+		}
+	}
+	keys := append([]string(nil), required...)
+	for _, k := range conf.AllKeys() {
+		keys = append(keys, strings.Split(k, confmap.KeyDelimiter)...)
+	}
+	for _, k := range keys {
+		if k != "" && strings.Contains(msg, k) {
+			return
+		}
+	}
+	t.Fatalf("the error names no key: %s", msg)
+}
