@@ -90,6 +90,8 @@ func run(args []string, stdout, stderr io.Writer, env environment) int {
 		return s.getEvents(args[1:])
 	case "check":
 		return s.check(args[1:])
+	case "checkpoint":
+		return s.checkpointCmd(args[1:])
 	case "help", "-h", "-help", "--help":
 		usage(s.stdout)
 		return exitOK
@@ -125,11 +127,16 @@ func usage(w *scrubWriter) {
   auditctl get-events --config FILE [--receiver TYPE[/NAME]] [--from TIME] [--to TIME] [--limit N]
                       [--output table|json|otlp-json] [--push URL] [--max-retry-time D] [--verbose]
   auditctl check      --config FILE [--from TIME] [--output table|json] [--max-retry-time D] [--verbose]
+  auditctl checkpoint show   --config FILE [--receiver TYPE[/NAME]] [--output table|json]
+  auditctl checkpoint set    --config FILE [--receiver TYPE[/NAME]] --time TIME
+  auditctl checkpoint delete --config FILE [--receiver TYPE[/NAME]]
   auditctl --version
 
 get-events reads records through a cyberarkisp or xsoaraudit receiver of the collector
 configuration and prints them as the receiver converts them. check tries every such receiver
-(credentials and one query) and says, for each, OK or what to fix.
+(credentials and one query) and says, for each, OK or what to fix. checkpoint shows the
+receivers' checkpoints in their file_storage files, moves one (set) or removes one (delete);
+set and delete refuse while a collector holds the file.
 
 TIME is "now", "<N> <unit> ago" (second, minute, hour, day, week), "YYYY-MM-DD HH:MM:SS" (UTC)
 or RFC 3339. Run "auditctl <command> -h" for the flags of a command.
