@@ -68,16 +68,20 @@ FORCE:
 run: build
 	@./testdata/run/run.sh
 
-## test: go vet, unit tests with -race, and the end-to-end tests through the built binary.
+## test: go vet, unit tests with -race, the end-to-end tests through the built binary, the deployment
+## files' tests (deploy/, its own module), and test-release (make dist and what it ships).
 test: build
 	$(GO) vet ./...
 	$(GO) test -race -timeout $(TEST_TIMEOUT) ./...
 	OTELCOL_AUDIT_BIN=$(DIST) AUDITSIM_BIN=$(BIN)/auditsim $(GO) test -tags e2e -count=1 -timeout $(TEST_TIMEOUT) -v ./e2e/...
+	cd deploy && $(GO) vet ./... && OTELCOL_AUDIT_BIN=$(DIST) $(GO) test -count=1 ./...
+	$(MAKE) --no-print-directory test-release
 
 ## lint: golangci-lint and actionlint, each at a pinned version.
 lint: $(GOLANGCI) $(ACTIONLINT)
 	$(GOLANGCI) run ./...
-	$(GOLANGCI) run --build-tags e2e ./e2e/...
+	$(GOLANGCI) run --build-tags e2e,release ./e2e/...
+	cd deploy && $(GOLANGCI) run ./...
 	$(ACTIONLINT)
 
 ## generate: regenerate the mdatagen code of each receiver (mdatagen is pinned in internal/tools/go.mod).
@@ -216,7 +220,9 @@ verify-dist:
 ## the simulator, the packages inspected and their unit verified. Part of make test.
 test-release: build dist release-deps
 	$(MAKE) --no-print-directory verify-dist
-	OTELCOL_AUDIT_BIN=$(DIST) AUDITSIM_BIN=$(BIN)/auditsim OTELCOL_AUDIT_IMAGE_ARCHIVE=$(IMAGE_ARCHIVE) \
+	$(GO) vet -tags 'e2e release' ./e2e/
+	OTELCOL_AUDIT_BIN=$(DIST) AUDITSIM_BIN=$(BIN)/auditsim AUDITCTL_BIN=$(BIN)/auditctl \
+	OTELCOL_AUDIT_IMAGE_ARCHIVE=$(IMAGE_ARCHIVE) OTELCOL_AUDIT_TARBALL=$(DISTDIR)/$(ARTIFACT)_$(HOST_ARCH).tar.gz \
 	OTELCOL_AUDIT_DEB=$(DISTDIR)/$(ARTIFACT)_$(HOST_ARCH).deb OTELCOL_AUDIT_RPM=$(DISTDIR)/$(ARTIFACT)_$(HOST_ARCH).rpm \
 	  $(GO) test -tags 'e2e release' -count=1 -timeout $(TEST_TIMEOUT) -run '^TestRelease' -v ./e2e/
 
