@@ -70,12 +70,20 @@ run: build
 
 ## test: go vet, unit tests with -race, the end-to-end tests through the built binary, the deployment
 ## files' tests (deploy/, its own module), and test-release (make dist and what it ships).
-test: build
+test: build alerts-test
 	$(GO) vet ./...
 	$(GO) test -race -timeout $(TEST_TIMEOUT) ./...
 	OTELCOL_AUDIT_BIN=$(DIST) AUDITSIM_BIN=$(BIN)/auditsim $(GO) test -tags e2e -count=1 -timeout $(TEST_TIMEOUT) -v ./e2e/...
 	cd deploy && $(GO) vet ./... && OTELCOL_AUDIT_BIN=$(DIST) $(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory test-release
+
+## alerts-test: check the Prometheus alerting rules and run their unit tests with promtool, from
+## Debian's prometheus package (installed when promtool is missing; the e2e tests run its server).
+.PHONY: alerts-test
+alerts-test:
+	$(call apt_get,promtool:prometheus)
+	promtool check rules deploy/prometheus/audit-alerts.rules.yml
+	cd deploy/prometheus && promtool test rules audit-alerts.test.yml
 
 ## lint: golangci-lint and actionlint, each at a pinned version.
 lint: $(GOLANGCI) $(ACTIONLINT)
