@@ -210,6 +210,7 @@ sbom: $(SBOM)
 $(SBOM): $(DIST)
 	@mkdir -p $(@D)
 	cd $(CURDIR)/_build && GOOS=linux GOARCH=amd64 CGO_ENABLED=0 $(TOOL) cyclonedx-gomod app -json -licenses -output $@ -main . .
+	cd internal/tools && $(GO) run ./sbomfix -version $(VERSION) -module github.com/secaudit/otelcol-audit $@
 
 ## dist: every release artifact into dist/: binaries, deb and rpm of linux/amd64 and linux/arm64,
 ## the multi-architecture image, the SBOM, and SHA256SUMS over them. The release workflow runs it.
@@ -232,6 +233,7 @@ test-release: build dist release-deps
 	OTELCOL_AUDIT_BIN=$(DIST) AUDITSIM_BIN=$(BIN)/auditsim AUDITCTL_BIN=$(BIN)/auditctl \
 	OTELCOL_AUDIT_IMAGE_ARCHIVE=$(IMAGE_ARCHIVE) OTELCOL_AUDIT_TARBALL=$(DISTDIR)/$(ARTIFACT)_$(HOST_ARCH).tar.gz \
 	OTELCOL_AUDIT_DEB=$(DISTDIR)/$(ARTIFACT)_$(HOST_ARCH).deb OTELCOL_AUDIT_RPM=$(DISTDIR)/$(ARTIFACT)_$(HOST_ARCH).rpm \
+	OTELCOL_AUDIT_SBOM=$(SBOM) \
 	  $(GO) test -tags 'e2e release' -count=1 -timeout $(TEST_TIMEOUT) -run '^TestRelease' -v ./e2e/
 
 ## check-tag: fail unless TAG (the pushed tag) is v$(VERSION), dist.version of builder-config.yaml.
