@@ -184,6 +184,7 @@ $(IMAGE_ARCHIVE): $(foreach a,$(ARCHES),$(RELEASE)/linux/$(a)/otelcol-audit) $(I
 	@mkdir -p $(@D) && rm -f $@
 	podman manifest push --all --format oci $(IMAGE):$(VERSION)-multiarch oci-archive:$@:$(IMAGE):$(VERSION)
 	podman manifest rm $(IMAGE):$(VERSION)-multiarch
+	podman image prune -f --filter label=org.opencontainers.image.title=otelcol-audit >/dev/null # untagged builds of ours only
 
 # deb and rpm with nfpm (pinned in internal/tools/go.mod); packaging/nfpm.yaml reads these variables.
 $(DISTDIR)/$(ARTIFACT)_%.deb: $(RELEASE)/linux/%/otelcol-audit $(RELEASE)/linux/%/auditctl $(PACKAGING)
