@@ -51,6 +51,7 @@ func TestPermanentErrorAlertFiresAndResolves(t *testing.T) {
 
 	// The tenant stops accepting the key: a simulator on the same address with another key.
 	addr := e.sim.Addr()
+	refused := time.Now()
 	require.NoError(t, e.sim.Close())
 	rotated, err := simulator.New(simulator.Options{Listen: addr, XSOARKey: rotatedKey, Seed: 43, XSOARFirstID: 900001})
 	require.NoError(t, err)
@@ -66,6 +67,7 @@ func TestPermanentErrorAlertFiresAndResolves(t *testing.T) {
 		}
 		return false
 	})
+	t.Logf("firing %s after the tenant started refusing the key", time.Since(refused).Round(100*time.Millisecond))
 	for _, a := range prom.permanentErrorAlerts(t) {
 		assert.Equal(t, "xsoaraudit/tenant-b", a.Labels["receiver"], "only the receiver whose key is refused: %+v", a)
 		assert.Equal(t, runbookURL+"auditreceiverpermanenterror", a.Annotations["runbook_url"])
@@ -77,12 +79,14 @@ func TestPermanentErrorAlertFiresAndResolves(t *testing.T) {
 	// Restart with the tenant's new key. The alert must resolve because the new process polls
 	// successfully: while the collector is down its series go stale and the alert also leaves,
 	// so the resolution only counts once the new process's status 0 is scraped, and it must hold.
+	restarted := time.Now()
 	agent.stop()
 	require.NoError(t, os.WriteFile(agent.cfg, []byte(alertsAgentConfig(e, rotatedKey, metrics)), 0o600))
 	agent.start()
 	prom.waitFor(t, time.Minute, "xsoaraudit/tenant-b scraped with status 0 after the restart, no alert", func() bool {
 		return prom.status(t, "xsoaraudit/tenant-b") == "0" && len(prom.permanentErrorAlerts(t)) == 0
 	})
+	t.Logf("resolved %s after the restart with the new key began", time.Since(restarted).Round(100*time.Millisecond))
 	for range 5 { // several scrape and evaluation intervals
 		time.Sleep(time.Second)
 		require.Empty(t, prom.permanentErrorAlerts(t), "the alert stays resolved with the good key")
