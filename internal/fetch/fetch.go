@@ -52,11 +52,12 @@ func Open(ctx context.Context, spec poller.Spec, set receiver.Settings) (poller.
 	// once, ends with the process.
 	limiter, _ := httpapi.AcquireLimiter(spec.Tenant, spec.Poll.RequestsPerSecond)
 	api := httpapi.New(httpapi.Settings{
-		HTTP:    hc,
-		Retry:   spec.Poll.Retry,
-		Limiter: limiter,
-		Secrets: httpapi.NewSecrets(spec.Secrets...),
-		Logger:  set.Logger,
+		HTTP:             hc,
+		Retry:            spec.Poll.Retry,
+		Limiter:          limiter,
+		Secrets:          httpapi.NewSecrets(spec.Secrets...),
+		Logger:           set.Logger,
+		MaxResponseBytes: spec.MaxResponseBytes,
 	})
 	return spec.NewSource(api, set)
 }

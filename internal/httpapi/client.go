@@ -1,6 +1,6 @@
 // Package httpapi sends requests to a vendor API the way both receivers need: a shared per-tenant
 // rate limit, retries of 429, 5xx and network errors with capped exponential backoff and
-// Retry-After, a response-size cap, and errors that never carry a secret.
+// Retry-After, a response-size cap, no redirects followed, and errors that never carry a secret.
 package httpapi // import "github.com/secaudit/otelcol-audit/internal/httpapi"
 
 import (
@@ -61,6 +61,7 @@ func New(s Settings) *Client {
 	if s.Logger == nil {
 		s.Logger = zap.NewNop()
 	}
+	s.HTTP = withoutRedirects(s.HTTP)
 	if s.Secrets == nil {
 		s.Secrets = NewSecrets()
 	}
@@ -139,9 +140,14 @@ func (c *Client) attempt(ctx context.Context, op string, newReq func(context.Con
 		return nil, 0, &NetworkError{Op: op, Err: errors.New(c.scrub(err.Error()))}
 	}
 	defer func() { _ = resp.Body.Close() }()
+	if isRedirect(resp.StatusCode) {
+		re := redirectError(op, resp)
+		re.Location = c.scrub(re.Location)
+		return nil, 0, re
+	}
 	body, readErr := c.readBody(resp)
-	if int64(len(body)) > c.s.MaxResponseBytes {
-		return nil, 0, fmt.Errorf("%s: response body is larger than %d bytes; the API returned more than one page can hold", op, c.s.MaxResponseBytes)
+	if int64(len(body)) > c.s.MaxResponseBytes || resp.ContentLength > c.s.MaxResponseBytes {
+		return nil, 0, &TooLargeError{Op: op, Limit: c.s.MaxResponseBytes, Announced: max(resp.ContentLength, 0)}
 	}
 	if readErr != nil {
 		return nil, 0, &NetworkError{Op: op, Err: fmt.Errorf("reading response body: %s", c.scrub(readErr.Error()))}
@@ -156,8 +162,12 @@ func (c *Client) attempt(ctx context.Context, op string, newReq func(context.Con
 
 // readBody reads at most MaxResponseBytes+1 bytes of the body. A page is read into a buffer
 // of its announced length at once: growing one from 512 bytes to a 500 KB page would copy it
-// about ten times, on the path between one request and the next.
+// about ten times, on the path between one request and the next. A body announced larger than
+// the limit is not read at all.
 func (c *Client) readBody(resp *http.Response) ([]byte, error) {
+	if resp.ContentLength > c.s.MaxResponseBytes {
+		return nil, nil
+	}
 	limit := c.s.MaxResponseBytes + 1
 	var buf bytes.Buffer
 	if n := resp.ContentLength; n > 0 {

@@ -43,11 +43,15 @@ func Retryable(err error) bool {
 	return errors.As(err, &ne)
 }
 
-// StatusCode returns the HTTP status of err, or 0 when err carries none.
+// StatusCode returns the HTTP status of err (a refused redirect's too), or 0 when err carries none.
 func StatusCode(err error) int {
 	var se *StatusError
 	if errors.As(err, &se) {
 		return se.Status
+	}
+	var re *RedirectError
+	if errors.As(err, &re) {
+		return re.Status
 	}
 	return 0
 }

@@ -4,25 +4,30 @@
 package jsonpdata // import "github.com/secaudit/otelcol-audit/internal/jsonpdata"
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
-// maxDepth bounds nesting so that a hostile page cannot exhaust the stack.
+// maxDepth bounds the nesting decoded into pdata, so that a hostile page cannot exhaust the
+// stack. A deeper object or array is kept as its JSON text (RepairDepth), not refused: one odd
+// record must not block the page, and every page after it, forever.
 const maxDepth = 64
 
-// Value decodes the next JSON value of dec into dst. JSON null leaves dst empty. Integers
-// become Int when they fit in 64 bits and keep their exact text otherwise; other numbers
-// become Double.
-func Value(dec *jsontext.Decoder, dst pcommon.Value) error {
-	return value(dec, dst, 0)
+// Value decodes the next JSON value of dec into dst, within b. JSON null leaves dst empty.
+// Integers become Int when they fit in 64 bits and keep their exact text otherwise; other
+// numbers become Double. Every string is valid UTF-8: invalid bytes become U+FFFD (RepairUTF8).
+func Value(dec *jsontext.Decoder, dst pcommon.Value, b *Budget) error {
+	return b.value(dec, dst, 0)
 }
 
-// Map decodes the next JSON value of dec, which must be an object, into dst.
-func Map(dec *jsontext.Decoder, dst pcommon.Map) error {
+// Map decodes the next JSON value of dec, which must be an object, into dst, within b.
+func Map(dec *jsontext.Decoder, dst pcommon.Map, b *Budget) error {
 	if k := dec.PeekKind(); k != '{' {
 		if k == 0 {
 			_, err := dec.ReadToken()
@@ -30,26 +35,44 @@ func Map(dec *jsontext.Decoder, dst pcommon.Map) error {
 		}
 		return fmt.Errorf("expected a JSON object, found %s", k)
 	}
-	return object(dec, dst, 0)
+	if err := b.spend(1); err != nil {
+		return err
+	}
+	return b.object(dec, dst, 0)
 }
 
-func value(dec *jsontext.Decoder, dst pcommon.Value, depth int) error {
-	if depth > maxDepth {
-		return fmt.Errorf("JSON nested deeper than %d levels", maxDepth)
+func (b *Budget) value(dec *jsontext.Decoder, dst pcommon.Value, depth int) error {
+	if err := b.spend(1); err != nil {
+		return err
 	}
 	switch dec.PeekKind() {
 	case '{':
-		return object(dec, dst.SetEmptyMap(), depth)
+		if depth >= maxDepth {
+			return b.raw(dec, dst)
+		}
+		return b.object(dec, dst.SetEmptyMap(), depth)
 	case '[':
-		return array(dec, dst.SetEmptySlice(), depth)
+		if depth >= maxDepth {
+			return b.raw(dec, dst)
+		}
+		return b.array(dec, dst.SetEmptySlice(), depth)
+	case '"':
+		raw, err := dec.ReadValue() // the quoted string, valid until the next read
+		if err != nil {
+			return err
+		}
+		s, ok := unquote(raw)
+		if !ok {
+			b.repaired |= RepairUTF8
+		}
+		dst.SetStr(s)
+		return nil
 	}
 	tok, err := dec.ReadToken()
 	if err != nil {
 		return err
 	}
 	switch tok.Kind() {
-	case '"':
-		dst.SetStr(tok.String())
 	case '0':
 		setNumber(dst, tok.String())
 	case 't', 'f':
@@ -62,16 +85,38 @@ func value(dec *jsontext.Decoder, dst pcommon.Value, depth int) error {
 	return nil
 }
 
-func object(dec *jsontext.Decoder, m pcommon.Map, depth int) error {
+// raw keeps the next value, nested too deep to decode, as its JSON text.
+func (b *Budget) raw(dec *jsontext.Decoder, dst pcommon.Value) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	b.repaired |= RepairDepth
+	if !utf8.Valid(v) {
+		b.repaired |= RepairUTF8
+		dst.SetStr(strings.ToValidUTF8(string(v), "\uFFFD"))
+		return nil
+	}
+	dst.SetStr(string(v))
+	return nil
+}
+
+func (b *Budget) object(dec *jsontext.Decoder, m pcommon.Map, depth int) error {
 	if _, err := dec.ReadToken(); err != nil { // {
 		return err
 	}
-	for dec.PeekKind() != '}' {
-		name, err := readName(dec)
+	for n := 0; dec.PeekKind() != '}'; n++ {
+		if n == maxMembers {
+			return &LimitError{What: "members in one JSON object", Limit: maxMembers}
+		}
+		name, ok, err := readName(dec)
 		if err != nil {
 			return err
 		}
-		if err := value(dec, m.PutEmpty(name), depth+1); err != nil {
+		if !ok {
+			b.repaired |= RepairUTF8
+		}
+		if err := b.value(dec, m.PutEmpty(name), depth+1); err != nil {
 			return err
 		}
 	}
@@ -79,7 +124,7 @@ func object(dec *jsontext.Decoder, m pcommon.Map, depth int) error {
 	return err
 }
 
-func array(dec *jsontext.Decoder, s pcommon.Slice, depth int) error {
+func (b *Budget) array(dec *jsontext.Decoder, s pcommon.Slice, depth int) error {
 	if _, err := dec.ReadToken(); err != nil { // [
 		return err
 	}
@@ -88,12 +133,25 @@ func array(dec *jsontext.Decoder, s pcommon.Slice, depth int) error {
 			_, err := dec.ReadToken()
 			return err
 		}
-		if err := value(dec, s.AppendEmpty(), depth+1); err != nil {
+		if err := b.value(dec, s.AppendEmpty(), depth+1); err != nil {
 			return err
 		}
 	}
 	_, err := dec.ReadToken() // ]
 	return err
+}
+
+// unquote returns the text of a quoted JSON string that the decoder has checked, and whether
+// it was valid UTF-8; invalid bytes (which AllowInvalidUTF8 lets through) become U+FFFD.
+func unquote(raw []byte) (string, bool) {
+	inner := raw[1 : len(raw)-1]
+	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner), true
+	}
+	s, err := jsontext.AppendUnquote(nil, raw)
+	// The syntax was checked: an error can only be invalid UTF-8 (or a lone surrogate escape),
+	// already replaced in s.
+	return string(s), err == nil
 }
 
 // setNumber keeps integers exact: JSON numbers such as 12-digit session IDs or 13-digit
@@ -133,7 +191,7 @@ func Members(dec *jsontext.Decoder, member func(name string) error) error {
 		return fmt.Errorf("expected a JSON object, found %s", tok.Kind())
 	}
 	for dec.PeekKind() != '}' {
-		name, err := readName(dec)
+		name, _, err := readName(dec) // an envelope name with invalid UTF-8 is no name a receiver knows
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package jsonpdata
 import (
 	"bytes"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -21,22 +22,27 @@ var names = struct {
 	m map[string]string
 }{m: make(map[string]string)}
 
-// readName reads the next object member name.
-func readName(dec *jsontext.Decoder) (string, error) {
+// readName reads the next object member name, and whether it was valid UTF-8: invalid bytes
+// become U+FFFD, so that a name never fails its page nor leaves the receiver as invalid text.
+func readName(dec *jsontext.Decoder) (string, bool, error) {
 	raw, err := dec.ReadValue() // the quoted name, valid until the next read
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	quoted := raw[1 : len(raw)-1]
 	if len(quoted) > maxNameLen || bytes.IndexByte(quoted, '\\') >= 0 {
-		name, err := jsontext.AppendUnquote(nil, raw)
-		return string(name), err
+		name, ok := unquote(raw)
+		return name, ok, nil
 	}
 	names.RLock()
 	name, ok := names.m[string(quoted)] // no allocation: the compiler looks up the bytes
 	names.RUnlock()
-	if ok {
-		return name, nil
+	if ok { // only valid names are interned
+		return name, true, nil
+	}
+	if !utf8.Valid(quoted) {
+		name, _ := unquote(raw)
+		return name, false, nil
 	}
 	name = string(quoted)
 	names.Lock()
@@ -44,5 +50,5 @@ func readName(dec *jsontext.Decoder) (string, error) {
 		names.m[name] = name
 	}
 	names.Unlock()
-	return name, nil
+	return name, true, nil
 }

@@ -32,6 +32,9 @@ type Spec struct {
 	NewTelemetry func(component.TelemetrySettings) (Telemetry, func(), error)
 	// NewSource builds the vendor source on the HTTP client.
 	NewSource func(api *httpapi.Client, set receiver.Settings) (Source, error)
+	// MaxResponseBytes caps every response body of the vendor's API: what a full page can
+	// plausibly be, so that a hostile or broken API cannot exhaust memory. 0: httpapi's default.
+	MaxResponseBytes int64
 }
 
 // Receiver is a receiver.Logs that runs a Poller over a vendor Source.
@@ -68,12 +71,13 @@ func (r *Receiver) Start(ctx context.Context, host component.Host) error {
 	limiter, releaseLimiter := httpapi.AcquireLimiter(r.spec.Tenant, r.spec.Poll.RequestsPerSecond)
 	r.releaseLimiter = releaseLimiter
 	api := httpapi.New(httpapi.Settings{
-		HTTP:     hc,
-		Retry:    r.spec.Poll.Retry,
-		Limiter:  limiter,
-		Secrets:  httpapi.NewSecrets(r.spec.Secrets...),
-		Observer: tel,
-		Logger:   r.rset.Logger,
+		HTTP:             hc,
+		Retry:            r.spec.Poll.Retry,
+		Limiter:          limiter,
+		Secrets:          httpapi.NewSecrets(r.spec.Secrets...),
+		Observer:         tel,
+		MaxResponseBytes: r.spec.MaxResponseBytes,
+		Logger:           r.rset.Logger,
 	})
 	src, err := r.spec.NewSource(api, r.rset)
 	if err != nil {

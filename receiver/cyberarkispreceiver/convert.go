@@ -91,7 +91,8 @@ func (c *converter) decodePage(body []byte, pc pageContext) (decodedPage, error)
 	sl.Scope().SetVersion(c.scopeVersion)
 
 	pd := pageDecoder{conv: c, body: body, dec: jsontext.NewDecoder(bytes.NewBuffer(body), decodeOptions...),
-		records: sl.LogRecords(), observed: pcommon.NewTimestampFromTime(pc.observed), prev: pc.prev, dp: &dp}
+		records: sl.LogRecords(), observed: pcommon.NewTimestampFromTime(pc.observed), prev: pc.prev, dp: &dp,
+		budget: jsonpdata.NewBudget(c.pageSize)}
 	if err := pd.envelope(); err != nil {
 		return decodedPage{}, err
 	}
@@ -115,6 +116,7 @@ type pageDecoder struct {
 	prev      time.Time
 	dp        *decodedPage
 	sawTenant bool
+	budget    *jsonpdata.Budget // bounds what the page decodes into; notes each event's repairs
 }
 
 func (pd *pageDecoder) envelope() (err error) {
@@ -356,10 +358,13 @@ type fields struct {
 // record converts the next event object into a log record and its key.
 func (pd *pageDecoder) record() error {
 	start := pd.dec.InputOffset()
+	if err := pd.budget.Record(); err != nil {
+		return err
+	}
 	lr := pd.records.AppendEmpty()
 	body := lr.Body().SetEmptyMap()
 	body.EnsureCapacity(bodyCapacity)
-	if err := jsonpdata.Map(pd.dec, body); err != nil {
+	if err := jsonpdata.Map(pd.dec, body, pd.budget); err != nil {
 		return err
 	}
 	var f fields
@@ -393,6 +398,7 @@ func (pd *pageDecoder) record() error {
 	lr.SetSeverityNumber(severity(f.auditType))
 	lr.SetSeverityText(f.auditType)
 	f.attributes(lr.Attributes(), key.ID)
+	pd.budget.Repaired().Mark(lr.Attributes())
 	pd.dp.page.Keys = append(pd.dp.page.Keys, key)
 	return nil
 }

@@ -7,11 +7,13 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/secaudit/otelcol-audit/internal/jsonpdata/jsonpdatatest"
 )
 
 // FuzzDecodePage feeds arbitrary bytes to the page decoder: it must never panic, and a page
 // it accepts must hold one log record per key, each with a non-empty ID that is also its
-// log.record.uid, and must survive OTLP encoding.
+// log.record.uid, hold only valid UTF-8, and must survive OTLP encoding.
 // go test -run=^$ -fuzz=FuzzDecodePage -fuzztime=10m -parallel=1 ./receiver/cyberarkispreceiver/
 func FuzzDecodePage(f *testing.F) {
 	for _, name := range []string{"identity_page", "pam_page", "edge_page"} {
@@ -33,6 +35,7 @@ func FuzzDecodePage(f *testing.F) {
 		`{"data":[{"uuid":"a"`,
 		`{"paging":{"cursor":{"cursorRef":"p"}},"data":[{"uuid":"a","note":"paging"}]}`,
 		`{"data":[{"uuid":"a","note":"say \"paging"}],"paging":{"cursor":{"cursorRef":"p"}},"x":{"paging":{}}}`,
+		"{\"data\":[{\"uuid\":\"a\",\"customData\":{\"k\xff\":[[[[1]]]]},\"m\":\"\xfe\"}]}",
 	} {
 		f.Add([]byte(s))
 	}
@@ -66,6 +69,9 @@ func FuzzDecodePage(f *testing.F) {
 			if k.Time.IsZero() {
 				t.Fatalf("record %d has no key time", i)
 			}
+		}
+		if bad := jsonpdatatest.InvalidUTF8(dp.page.Logs); len(bad) > 0 {
+			t.Fatalf("invalid UTF-8 leaves the receiver: %v", bad)
 		}
 		if _, err := (&plog.ProtoMarshaler{}).MarshalLogs(dp.page.Logs); err != nil {
 			t.Fatalf("OTLP encoding: %v", err)

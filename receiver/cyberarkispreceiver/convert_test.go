@@ -232,7 +232,6 @@ func TestDecodePageRejectsBrokenPages(t *testing.T) {
 		"event is a string":   `{"data":["x"]}`,
 		"trailing garbage":    `{"data":[]} {"data":[]}`,
 		"bad literal":         `{"data":[{"uuid":tru}]}`,
-		"too deep":            `{"data":[{"a":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}]}`,
 		"unterminated array":  `{"data":[{"uuid":"a"},`,
 		"unterminated object": `{"data":[]`,
 	} {

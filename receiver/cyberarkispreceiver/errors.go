@@ -14,6 +14,11 @@ import (
 // auditError turns a failed Audit API call into an error that names the setting to fix.
 // 429, 5xx and network errors were already retried by the HTTP client and stay retryable.
 func auditError(err error) error {
+	var re *httpapi.RedirectError
+	if errors.As(err, &re) && !poller.IsPermanent(err) {
+		return poller.Permanent(fmt.Errorf("the Audit API answered the %s call with a redirect, which is not followed (%w); check endpoint: "+
+			"it must be the API base URL shown on the Export to SIEM integration (e.g. https://example-domain.audit.cyberark.cloud), not a portal address", re.Op, err))
+	}
 	var se *httpapi.StatusError
 	if poller.IsPermanent(err) || httpapi.Retryable(err) || !errors.As(err, &se) {
 		return err

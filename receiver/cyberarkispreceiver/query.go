@@ -3,6 +3,7 @@ package cyberarkispreceiver // import "github.com/secaudit/otelcol-audit/receive
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -34,6 +35,10 @@ type query struct {
 	last bool
 	// decoded is closed when the last page Next returned has been decoded.
 	decoded chan struct{}
+	// createdFrom is the dateFrom of the current cursor's createQuery and page the number of
+	// results pages asked of it: together they name a page in errors.
+	createdFrom time.Time
+	page        int
 }
 
 // The createQuery body. The nesting under "query" matters: the API accepts a flat body
@@ -96,13 +101,18 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 		q.cursor = ""
 		body, err = q.results(ctx)
 	}
+	var tooLarge *httpapi.TooLargeError
+	if errors.As(err, &tooLarge) && tooLarge.Op == opResults {
+		return poller.Page{}, false, fmt.Errorf("refusing a results page (%s): %w", q.pageName(), err)
+	}
 	if err != nil {
 		return poller.Page{}, false, auditError(err)
 	}
 	sent := q.cursor
+	name := q.pageName()
 	env, err := q.src.conv.scanEnvelope(body)
 	if err != nil {
-		return poller.Page{}, false, fmt.Errorf("reading a results page: %w", err)
+		return poller.Page{}, false, fmt.Errorf("reading a results page (%s): %w", name, err)
 	}
 	if env.empty {
 		return poller.Page{}, true, nil
@@ -116,8 +126,18 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 	q.decoded = decoded
 	return poller.Page{Decode: func() (poller.Page, error) {
 		defer close(decoded)
-		return q.decode(body, observed)
+		page, err := q.decode(body, observed)
+		if err != nil {
+			return poller.Page{}, fmt.Errorf("reading a results page (%s): %w", name, err)
+		}
+		return page, nil
 	}}, false, nil
+}
+
+// pageName names the results page last asked for, e.g. "page 3 of the query from
+// 2025-02-11 10:00:00 UTC".
+func (q *query) pageName() string {
+	return fmt.Sprintf("page %d of the query from %s UTC", q.page, q.createdFrom.Format(dateLayout))
 }
 
 // decode converts a fetched page. The engine runs it after the previous page's decode, so
@@ -125,7 +145,7 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 func (q *query) decode(body []byte, observed time.Time) (poller.Page, error) {
 	dp, err := q.src.conv.decodePage(body, pageContext{observed: observed, prev: q.prev, tenant: q.tenant})
 	if err != nil {
-		return poller.Page{}, fmt.Errorf("reading a results page: %w", err)
+		return poller.Page{}, err
 	}
 	if dp.badTimes > 0 || dp.derivedIDs > 0 {
 		q.src.logger.Debug("Results page has events without a usable timestamp or uuid",
@@ -162,8 +182,9 @@ func (q *query) results(ctx context.Context) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		q.cursor = cursor
+		q.cursor, q.page = cursor, 0
 	}
+	q.page++
 	req, _ := json.Marshal(resultsRequest{CursorRef: q.cursor})
 	resp, err := q.src.post(ctx, opResults, q.src.resultsURL, req)
 	if err != nil {
@@ -174,9 +195,10 @@ func (q *query) results(ctx context.Context) ([]byte, error) {
 
 // create posts createQuery from the newest event time read so far and returns its cursor.
 func (q *query) create(ctx context.Context) (string, error) {
+	q.createdFrom = q.newest.UTC().Truncate(time.Second)
 	m := queryModel{
 		PageSize:    q.src.pageSize,
-		FilterModel: filterModel{Date: dateFilter{DateFrom: q.newest.UTC().Truncate(time.Second).Format(dateLayout)}},
+		FilterModel: filterModel{Date: dateFilter{DateFrom: q.createdFrom.Format(dateLayout)}},
 		SortModel:   []sortField{{FieldName: "timestamp", Direction: "asc"}},
 	}
 	if len(q.src.appCodes) > 0 {

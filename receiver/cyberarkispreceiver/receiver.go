@@ -17,6 +17,12 @@ const (
 	granularity = time.Second
 	// retention: the Audit service keeps about seven days of events.
 	retention = 7 * 24 * time.Hour
+	// maxEventBytes is what one event may take of a results page, for the cap on responses: an
+	// event is about 2 KiB (a 500-event page about 1 MiB), and eight times that leaves room for
+	// long messages and customData. A full page of 500 events is capped at 7.8 MiB.
+	maxEventBytes = 16 << 10
+	// minResponseBytes caps the pages of few events, so that one unusually large event still fits.
+	minResponseBytes = 4 << 20
 )
 
 // spec describes this vendor to the shared pull engine.
@@ -36,6 +42,7 @@ func spec(c *Config) poller.Spec {
 		NewSource: func(api *httpapi.Client, set receiver.Settings) (poller.Source, error) {
 			return newSource(c, api, set)
 		},
+		MaxResponseBytes: max(minResponseBytes, int64(c.PageSize)*maxEventBytes),
 	}
 }
 

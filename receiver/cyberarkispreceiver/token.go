@@ -156,6 +156,11 @@ type oauthError struct {
 // tokenError turns a failed token request into a message that names the setting to fix.
 // Retryable failures (429, 5xx, network) stay retryable.
 func tokenError(err error, secrets *httpapi.Secrets) error {
+	var re *httpapi.RedirectError
+	if errors.As(err, &re) {
+		return poller.Permanent(fmt.Errorf("the token endpoint of identity_url answered with a redirect, which is not followed (%w); "+
+			"check identity_url: it must be the Identity tenant itself (e.g. https://abc1234.id.cyberark.cloud), not a portal or login address that forwards to it", err))
+	}
 	status := httpapi.StatusCode(err)
 	if status == 0 || httpapi.Retryable(err) {
 		return fmt.Errorf("requesting an access token from identity_url: %w", err)

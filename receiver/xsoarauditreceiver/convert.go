@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -85,59 +84,13 @@ func (f *fields) set(slot int, v pcommon.Value) {
 	f.present |= 1 << slot
 }
 
-// fieldNames interns the record's field names: they repeat in every record, and a decoded
-// name would otherwise cost one allocation per field per record.
-var fieldNames = func() map[string]string {
-	m := map[string]string{}
-	for _, n := range []string{
-		"AUDIT_ID", "AUDIT_OWNER_NAME", "AUDIT_OWNER_EMAIL", "AUDIT_ASSET_JSON", "AUDIT_ASSET_NAMES",
-		"AUDIT_HOSTNAME", "AUDIT_RESULT", "AUDIT_REASON", "AUDIT_DESCRIPTION", "AUDIT_ENTITY",
-		"AUDIT_ENTITY_SUBTYPE", "AUDIT_SESSION_ID", "AUDIT_CASE_ID", "AUDIT_INSERT_TIME", "AUDIT_SEVERITY",
-		"AUDIT_LINK", "AUDIT_SOURCE_IP", "AUDIT_USER_AGENT", "AUDIT_USER_ROLES",
-		"AUDIT_ADDITIONAL_INFORMATION", "AUDIT_OBJECT_ID",
-	} {
-		m[n] = n
-	}
-	return m
-}()
-
-// decodeBody decodes the next record of dec, an object, into the log record's body, a map.
-// The record's own fields are walked here, to intern their names; values go through jsonpdata.
-func decodeBody(dec *jsontext.Decoder, lr plog.LogRecord) error {
+// decodeBody decodes the next record of dec, an object, into the log record's body, a map,
+// within the page's budget. Member names are interned by jsonpdata: the record's field names
+// repeat in every record.
+func decodeBody(dec *jsontext.Decoder, lr plog.LogRecord, budget *jsonpdata.Budget) error {
 	body := lr.Body().SetEmptyMap()
 	body.EnsureCapacity(recordFields)
-	if _, err := dec.ReadToken(); err != nil { // {
-		return err
-	}
-	for dec.PeekKind() != '}' {
-		raw, err := dec.ReadValue() // the quoted name
-		if err != nil {
-			return err
-		}
-		if err := jsonpdata.Value(dec, body.PutEmpty(fieldName(raw))); err != nil {
-			return err
-		}
-	}
-	_, err := dec.ReadToken() // }
-	return err
-}
-
-// fieldName returns the name of a quoted JSON object name, interned when it is a known field.
-func fieldName(quoted jsontext.Value) string {
-	inner := quoted[1 : len(quoted)-1]
-	if bytes.IndexByte(inner, '\\') < 0 {
-		if n, ok := fieldNames[string(inner)]; ok { // no allocation: the compiler looks up in place
-			return n
-		}
-		if utf8.Valid(inner) {
-			return string(inner)
-		}
-	}
-	unquoted, err := jsontext.AppendUnquote(nil, quoted)
-	if err != nil { // only invalid UTF-8 gets here: the decoder has checked the syntax
-		return strings.ToValidUTF8(string(inner), "\uFFFD")
-	}
-	return strings.ToValidUTF8(string(unquoted), "\uFFFD")
+	return jsonpdata.Map(dec, body, budget)
 }
 
 // convert fills the log record from its decoded body and returns the record's key and its

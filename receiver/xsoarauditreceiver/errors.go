@@ -45,6 +45,12 @@ func (e *replyError) Error() string {
 // 404 cannot heal by themselves and are marked permanent; everything else is retried at the
 // next poll.
 func (s *source) explain(err error) error {
+	var redirect *httpapi.RedirectError
+	if errors.As(err, &redirect) {
+		return poller.Permanent(&hintError{err: err, msg: fmt.Sprintf(
+			"%s %s: %s. Check endpoint: it must be the API host (the tenant FQDN from Settings > API Keys > Copy URL), "+
+				"not the web UI or an address that forwards to it", http.MethodPost, s.url, err)})
+	}
 	status, serverMsg, what := 0, "", ""
 	var se *httpapi.StatusError
 	var re *replyError

@@ -34,6 +34,9 @@ type pageDecoder struct {
 	logger  *zap.Logger
 	names   eventNames
 	dec     jsontext.Decoder
+	// budget bounds what one page decodes into, the same for every page_size: a page of up to
+	// 100 records; it notes each record's repairs.
+	budget *jsonpdata.Budget
 }
 
 func newPageDecoder(tenant, version string, logger *zap.Logger) *pageDecoder {
@@ -53,6 +56,7 @@ func (d *pageDecoder) decode(body []byte, observed, prev time.Time) (page, error
 	// The decoder reads a bytes.Buffer in place, without copying: its offsets index body.
 	d.dec.Reset(bytes.NewBuffer(body), decodeOptions...)
 	dec := &d.dec
+	d.budget = jsonpdata.NewBudget(maxPageSize)
 
 	p := page{logs: plog.NewLogs(), keys: make([]checkpoint.Key, 0, maxPageSize)}
 	rl := p.logs.ResourceLogs().AppendEmpty()
@@ -164,12 +168,16 @@ func (d *pageDecoder) records(p *page, records plog.LogRecordSlice, body []byte,
 			return fmt.Errorf("data[%d] is a JSON %s, not an object", i, k)
 		}
 		start := dec.InputOffset()
+		if err := d.budget.Record(); err != nil {
+			return fmt.Errorf("data[%d]: %w", i, err)
+		}
 		lr := records.AppendEmpty()
-		if err := decodeBody(dec, lr); err != nil {
+		if err := decodeBody(dec, lr, d.budget); err != nil {
 			return fmt.Errorf("data[%d]: %w", i, err)
 		}
 		raw := body[start:dec.InputOffset()]
 		key, ms := d.convert(lr, raw, observed, prev)
+		d.budget.Repaired().Mark(lr.Attributes())
 		if ms > p.newest {
 			p.newest = ms
 		}

@@ -110,6 +110,10 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 		q.s.auth.sign(req.Header, time.Now()) // per attempt: a retry gets a fresh nonce and time
 		return req, nil
 	})
+	var tooLarge *httpapi.TooLargeError
+	if errors.As(err, &tooLarge) { // name the page, as for a page that does not decode
+		return poller.Page{}, false, fmt.Errorf("%s %s (records %d to %d): %w", http.MethodPost, q.s.url, q.offset, q.offset+q.s.pageSize, err)
+	}
 	if err != nil {
 		return poller.Page{}, false, q.s.explain(err)
 	}

@@ -17,6 +17,13 @@ const (
 	granularity = time.Millisecond
 	// retention is not published for XSOAR 8 management audit logs; no clamp.
 	retention = 0
+	// maxRecordBytes is what one record may take of a reply, for the cap on responses. Records
+	// are about 1 KiB, but AUDIT_ASSET_JSON and AUDIT_ADDITIONAL_INFORMATION can carry the
+	// changed object (a playbook, an integration's settings), so each gets 64 KiB: a full page
+	// of 100 records is capped at 6.25 MiB.
+	maxRecordBytes = 64 << 10
+	// minResponseBytes caps the pages of few records, so that one unusually large record still fits.
+	minResponseBytes = 4 << 20
 )
 
 // spec describes this vendor to the shared pull engine.
@@ -35,6 +42,7 @@ func spec(c *Config) poller.Spec {
 		NewSource: func(api *httpapi.Client, set receiver.Settings) (poller.Source, error) {
 			return newSource(c, origin, api, set)
 		},
+		MaxResponseBytes: max(minResponseBytes, int64(c.PageSize)*maxRecordBytes),
 	}
 }
 
