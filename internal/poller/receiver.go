@@ -25,8 +25,10 @@ type Spec struct {
 	Secrets []string
 	// Granularity is the resolution of the API's time filter; Retention how long the vendor keeps records.
 	Granularity, Retention time.Duration
-	// Source names the tenant and filters; it keys the checkpoint (no secrets).
-	Source []string
+	// Source names what selects the data as "key=value" parts (see Settings.Source); it keys the
+	// checkpoint (no secrets). LegacySources are the parts earlier releases keyed it with.
+	Source        []string
+	LegacySources [][]string
 	// NewTelemetry builds the receiver's instruments (from its generated TelemetryBuilder) and
 	// returns the function that releases them.
 	NewTelemetry func(component.TelemetrySettings) (Telemetry, func(), error)
@@ -64,6 +66,7 @@ func (r *Receiver) Start(ctx context.Context, host component.Host) error {
 		return fmt.Errorf("creating telemetry: %w", err)
 	}
 	r.release = release
+	tel = tel.ForReceiver(r.rset.ID) // the HTTP client counts requests with it too
 	hc, err := r.spec.HTTP.ToClient(ctx, host.GetExtensions(), r.rset.TelemetrySettings)
 	if err != nil {
 		return fmt.Errorf("creating HTTP client: %w", err)
@@ -85,6 +88,7 @@ func (r *Receiver) Start(ctx context.Context, host component.Host) error {
 	}
 	set := r.spec.Poll.Settings(r.spec.Granularity, r.spec.Retention, r.spec.Source...)
 	set.Telemetry = tel
+	set.LegacySources = r.spec.LegacySources
 	p, err := New(r.rset, set, src, r.next)
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package cyberarkispreceiver // import "github.com/secaudit/otelcol-audit/receiver/cyberarkispreceiver"
 
 import (
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -28,17 +27,16 @@ const (
 // spec describes this vendor to the shared pull engine.
 func spec(c *Config) poller.Spec {
 	audit, _ := httpapi.BaseURL(c.ClientConfig.Endpoint) // checked by Validate
-	identity, _ := httpapi.BaseURL(c.IdentityURL)
 	return poller.Spec{
-		HTTP:        &c.ClientConfig,
-		Poll:        &c.Poll,
-		Tenant:      audit.Host,
-		Secrets:     append(httpapi.OpaqueValues(c), httpapi.ProxyPasswords(c.ClientConfig.ProxyURL)...),
-		Granularity: granularity,
-		Retention:   retention,
-		Source: []string{metadata.Type.String(), audit.Host, identity.Host, c.WebAppID, c.ClientID,
-			strings.Join(c.ApplicationCodes, ",")},
-		NewTelemetry: newTelemetry,
+		HTTP:          &c.ClientConfig,
+		Poll:          &c.Poll,
+		Tenant:        audit.Host,
+		Secrets:       append(httpapi.OpaqueValues(c), httpapi.ProxyPasswords(c.ClientConfig.ProxyURL)...),
+		Granularity:   granularity,
+		Retention:     retention,
+		Source:        checkpointSource(c),
+		LegacySources: [][]string{legacyCheckpointSource(c)},
+		NewTelemetry:  newTelemetry,
 		NewSource: func(api *httpapi.Client, set receiver.Settings) (poller.Source, error) {
 			return newSource(c, api, set)
 		},
@@ -58,5 +56,7 @@ func newTelemetry(ts component.TelemetrySettings) (poller.Telemetry, func(), err
 		Duplicates:    tb.CyberarkispDuplicates,
 		Retries:       tb.CyberarkispRetries,
 		CheckpointLag: tb.CyberarkispCheckpointLag,
+		FutureRecords: tb.CyberarkispFutureRecords,
+		Status:        tb.CyberarkispStatus,
 	}, tb.Shutdown, nil
 }

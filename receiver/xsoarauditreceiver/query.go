@@ -149,6 +149,10 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 	return poller.Page{Logs: p.logs, Keys: p.keys}, false, nil
 }
 
+// UpperBound is the window's frozen upper bound: the checkpoint never moves past it, whatever
+// AUDIT_INSERT_TIME a record claims, since records up to it may still be inserted late.
+func (q *query) UpperBound() time.Time { return time.UnixMilli(q.lte) }
+
 // requestBody is the request for the current window and offset, filtered on insert time and
 // sorted ascending so that records arriving during the walk land after it.
 func (q *query) requestBody() []byte {

@@ -1,7 +1,6 @@
 package xsoarauditreceiver // import "github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver"
 
 import (
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -30,15 +29,15 @@ const (
 func spec(c *Config) poller.Spec {
 	origin, _ := apiOrigin(c.ClientConfig.Endpoint) // checked by Validate
 	return poller.Spec{
-		HTTP:        &c.ClientConfig,
-		Poll:        &c.Poll,
-		Tenant:      origin.Host,
-		Secrets:     append(httpapi.OpaqueValues(c), httpapi.ProxyPasswords(c.ClientConfig.ProxyURL)...),
-		Granularity: granularity,
-		Retention:   retention,
-		// With or without its trailing slash, the path names the same records.
-		Source:       []string{metadata.Type.String(), origin.Host, strings.TrimSpace(c.APIKeyID), strings.TrimRight(strings.ToLower(c.Path), "/")},
-		NewTelemetry: newTelemetry,
+		HTTP:          &c.ClientConfig,
+		Poll:          &c.Poll,
+		Tenant:        origin.Host,
+		Secrets:       append(httpapi.OpaqueValues(c), httpapi.ProxyPasswords(c.ClientConfig.ProxyURL)...),
+		Granularity:   granularity,
+		Retention:     retention,
+		Source:        checkpointSource(c),
+		LegacySources: [][]string{legacyCheckpointSource(c)},
+		NewTelemetry:  newTelemetry,
 		NewSource: func(api *httpapi.Client, set receiver.Settings) (poller.Source, error) {
 			return newSource(c, origin, api, set)
 		},
@@ -58,5 +57,7 @@ func newTelemetry(ts component.TelemetrySettings) (poller.Telemetry, func(), err
 		Duplicates:    tb.XsoarauditDuplicates,
 		Retries:       tb.XsoarauditRetries,
 		CheckpointLag: tb.XsoarauditCheckpointLag,
+		FutureRecords: tb.XsoarauditFutureRecords,
+		Status:        tb.XsoarauditStatus,
 	}, tb.Shutdown, nil
 }
