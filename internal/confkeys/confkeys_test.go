@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/confmap"
@@ -144,4 +145,24 @@ func TestFromTheConfigsOwnUnmarshal(t *testing.T) {
 	assert.Contains(t, err.Error(), "unknown key endpoit: this receiver has no such setting; did you mean endpoint?")
 	require.NoError(t, confmap.NewFromStringMap(map[string]any{"endpoint": "x"}).Unmarshal(&cfg))
 	assert.Equal(t, "x", cfg.(*unmarshalsItself).Endpoint)
+}
+
+// Found by fuzzing: keys under a scalar setting, and keys a user cannot see.
+func TestKeysUnderAScalarAndBlankKeysAreNamed(t *testing.T) {
+	type withStorage struct {
+		Storage *component.ID `mapstructure:"storage"`
+		Codes   []string      `mapstructure:"application_codes"`
+	}
+	err := Check(confmap.NewFromStringMap(map[string]any{
+		"storage":           map[string]any{"000": 0},
+		"application_codes": map[string]any{"PAM": true},
+		"":                  1,
+		" storage":          "file_storage", //nolint:gocritic // the stray space under test
+	}), &withStorage{})
+	require.Error(t, err)
+	msg := err.Error()
+	assert.Contains(t, msg, "unknown key storage::000: storage takes a value, not keys")
+	assert.Contains(t, msg, "unknown key application_codes::PAM: application_codes takes a value, not keys")
+	assert.Contains(t, msg, `unknown key "": this receiver has no such setting`)
+	assert.Contains(t, msg, `unknown key " storage": this receiver has no such setting; did you mean storage?`)
 }

@@ -49,10 +49,10 @@ func treeOf(t reflect.Type, seen map[reflect.Type]*node) *node {
 			n.fields = maps.Clone(n.fields)
 			n.fields["enabled"] = &node{}
 		}
-	case ptr.Implements(textUnmarshalerType):
-		// A scalar such as component.ID: no keys.
 	case ptr.Implements(unmarshalerType):
 		n.open = true
+	case ptr.Implements(textUnmarshalerType):
+		// A scalar such as component.ID: no keys.
 	case t.Kind() == reflect.Struct:
 		n.fields = map[string]*node{}
 		addFields(n, t, seen)

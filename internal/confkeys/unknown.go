@@ -2,6 +2,7 @@ package confkeys
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,7 +16,18 @@ func unknownKeys(raw any, n *node, path []string, all []string) []error {
 	var errs []error
 	switch v := raw.(type) {
 	case map[string]any:
-		if n.fields == nil || n.open {
+		if n.open {
+			return nil
+		}
+		if n.fields == nil && n.elem == nil {
+			// A scalar setting (a string, a duration, a component ID) given keys.
+			for _, k := range slices.Sorted(maps.Keys(v)) {
+				errs = append(errs, fmt.Errorf("unknown key %s: %s takes a value, not keys",
+					Path(append(slices.Clone(path), k)), Path(path)))
+			}
+			return errs
+		}
+		if n.fields == nil {
 			return nil
 		}
 		keys := make([]string, 0, len(v))
@@ -47,6 +59,9 @@ func unknownKeys(raw any, n *node, path []string, all []string) []error {
 // a typo away, or the same name at another level.
 func unknownKey(path []string, parent *node, all []string) error {
 	msg := fmt.Sprintf("unknown key %s: this receiver has no such setting", Path(path))
+	if name := path[len(path)-1]; strings.TrimSpace(name) != name || name == "" {
+		msg = fmt.Sprintf("unknown key %q: this receiver has no such setting", Path(path)) // quoted: the spaces or emptiness show
+	}
 	if s := suggest(path, parent, all); s != "" {
 		msg += fmt.Sprintf("; did you mean %s?", s)
 	}
