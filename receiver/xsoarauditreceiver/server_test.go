@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -270,7 +272,13 @@ func (f *fakeXSOAR) parse(r *http.Request) (auditRequest, *fakeResponse) {
 	var req auditRequest
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil || body.RequestData == nil {
+	err := dec.Decode(&body)
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		// The client went away mid-request: a stopped receiver cancels the request it had in
+		// flight. Not a protocol violation; nobody reads this answer.
+		return req, &fakeResponse{status: http.StatusBadRequest}
+	}
+	if err != nil || body.RequestData == nil {
 		f.problem("body: %v", err)
 		return req, &fakeResponse{status: http.StatusBadRequest, body: `{"reply":{"err_code":400,"err_msg":"Request is not valid JSON","err_extra":null}}`}
 	}
