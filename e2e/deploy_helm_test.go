@@ -1,4 +1,6 @@
-package deploy
+//go:build e2e
+
+package e2e
 
 import (
 	"encoding/json"
@@ -48,10 +50,10 @@ type helmValues struct {
 
 func loadHelmValues(t *testing.T) (helmValues, map[string]any) {
 	t.Helper()
-	b, err := os.ReadFile("helm/values.yaml")
+	b, err := os.ReadFile("../deploy/helm/values.yaml")
 	require.NoError(t, err)
 	var v helmValues
-	require.NoError(t, yaml.UnmarshalStrict(b, &v), "helm/values.yaml has a key the chart does not, or a wrong shape")
+	require.NoError(t, yaml.UnmarshalStrict(b, &v), "deploy/helm/values.yaml has a key the chart does not, or a wrong shape")
 	var raw map[string]any
 	require.NoError(t, yaml.Unmarshal(b, &raw))
 	return v, raw
@@ -88,7 +90,7 @@ func TestHelmValues(t *testing.T) {
 
 	cfg := withoutNulls(v.Config).(map[string]any)
 	var want map[string]any
-	b, err := os.ReadFile("config.yaml")
+	b, err := os.ReadFile("../deploy/config.yaml")
 	require.NoError(t, err)
 	require.NoError(t, yaml.Unmarshal(b, &want))
 	for _, section := range []string{"receivers", "exporters"} {

@@ -1,7 +1,10 @@
-// Package deploy tests the shipped deployment files: the Kubernetes manifests, decoded strictly
-// with the Kubernetes API types, the Helm values, and the configurations they carry, validated by
-// the built otelcol-audit (OTELCOL_AUDIT_BIN, set by make test).
-package deploy
+//go:build e2e
+
+package e2e
+
+// These tests check the shipped deployment files under deploy/: the Kubernetes manifests,
+// decoded strictly with the Kubernetes API types, the Helm values, and the configurations they
+// carry, validated by the built otelcol-audit.
 
 import (
 	"os"
@@ -44,7 +47,7 @@ func decodeStrict(doc []byte, into any) error { return yaml.UnmarshalStrict(doc,
 func loadManifests(t *testing.T) manifests {
 	t.Helper()
 	m := manifests{services: map[string]corev1.Service{}, configMaps: map[string]corev1.ConfigMap{}, secrets: map[string]corev1.Secret{}}
-	files, err := filepath.Glob("kubernetes/*.yaml")
+	files, err := filepath.Glob("../deploy/kubernetes/*.yaml")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	for _, file := range files {
@@ -84,7 +87,7 @@ func loadManifests(t *testing.T) manifests {
 
 // A misspelt field fails the decoding: the manifests' test would catch one.
 func TestStrictDecodingRejectsUnknownFields(t *testing.T) {
-	b, err := os.ReadFile("kubernetes/statefulset.yaml")
+	b, err := os.ReadFile("../deploy/kubernetes/statefulset.yaml")
 	require.NoError(t, err)
 	var o appsv1.StatefulSet
 	require.NoError(t, decodeStrict(b, &o))
@@ -201,7 +204,7 @@ func TestStatefulSet(t *testing.T) {
 	for _, e := range c.Env {
 		provided[e.Name] = "env"
 	}
-	for _, v := range configVariables(t, "config.yaml") {
+	for _, v := range configVariables(t, "../deploy/config.yaml") {
 		source, ok := provided[v]
 		assert.True(t, ok, "%s is provided", v)
 		if strings.HasSuffix(v, "_SECRET") || strings.HasSuffix(v, "_API_KEY") {
@@ -214,7 +217,7 @@ func TestStatefulSet(t *testing.T) {
 func TestConfigMapIsTheDefaultConfig(t *testing.T) {
 	m := loadManifests(t)
 	var want map[string]any
-	b, err := os.ReadFile("config.yaml")
+	b, err := os.ReadFile("../deploy/config.yaml")
 	require.NoError(t, err)
 	require.NoError(t, yaml.Unmarshal(b, &want))
 	assert.Equal(t, want, configMapConfig(t, m))
@@ -318,10 +321,7 @@ func distVersion(t *testing.T) string {
 // validate runs `otelcol-audit validate` on a configuration with exactly the environment env.
 func validate(t *testing.T, cfg []byte, env []string) {
 	t.Helper()
-	bin := os.Getenv("OTELCOL_AUDIT_BIN")
-	if bin == "" {
-		t.Fatal("OTELCOL_AUDIT_BIN is not set: run these tests through `make test`")
-	}
+	bin := collectorBin(t)
 	path := filepath.Join(t.TempDir(), "config.yaml")
 	require.NoError(t, os.WriteFile(path, cfg, 0o600))
 	cmd := exec.Command(bin, "validate", "--config", path)
