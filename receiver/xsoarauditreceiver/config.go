@@ -22,6 +22,8 @@ const (
 	maxPageSize = 100
 	// defaultPath is where every working XSOAR 8 caller finds the management audit logs.
 	defaultPath = "/public_api/v1/audits/management_logs"
+	// agentsReportsPath is where XDR and XSIAM tenants serve the agents' audit reports.
+	agentsReportsPath = "/public_api/v1/audits/agents_reports"
 	// maxSettleDelay: each poll reads only records older than settle_delay, so a longer delay
 	// holds back every record that long.
 	maxSettleDelay = time.Hour
@@ -51,14 +53,30 @@ type Config struct {
 	// SettleDelay keeps each poll's upper bound this far behind now, so that records inserted
 	// a little late still fall after the checkpoint.
 	SettleDelay time.Duration `mapstructure:"settle_delay"`
-	// Path is the request path on the API host, for tenants that serve it elsewhere.
+	// Path is the request path on the API host, for tenants that serve it elsewhere. It
+	// defaults to the path of LogType.
 	Path string `mapstructure:"path"`
+	// LogType is the audit trail read: management (the management audit log) or agents_reports
+	// (the agents' audit reports of XDR and XSIAM tenants).
+	LogType string `mapstructure:"log_type"`
+	// Product is the Cortex product of the tenant, as the user states it: xsoar, xdr, xsiam or
+	// xpanse. Optional: the API host tells only the product family.
+	Product string `mapstructure:"product"`
 
 	_ struct{}
 }
 
-// Unmarshal refuses keys this receiver does not define, naming them, before decoding.
-func (c *Config) Unmarshal(conf *confmap.Conf) error { return confkeys.Unmarshal(conf, c) }
+// Unmarshal refuses keys this receiver does not define, naming them, before decoding. A path
+// left out follows log_type.
+func (c *Config) Unmarshal(conf *confmap.Conf) error {
+	if err := confkeys.Unmarshal(conf, c); err != nil {
+		return err
+	}
+	if k, ok := logKinds[strings.ToLower(c.LogType)]; ok && !conf.IsSet("path") {
+		c.Path = k.path
+	}
+	return nil
+}
 
 // Validate checks the configuration, naming the key at fault.
 func (c *Config) Validate() error {
@@ -93,6 +111,7 @@ func (c *Config) Validate() error {
 	if !strings.HasPrefix(c.Path, "/") || strings.ContainsAny(c.Path, "?# \t") {
 		errs = append(errs, fmt.Errorf("path must start with / and hold no query, fragment or space, got %q", c.Path))
 	}
+	errs = append(errs, c.checkLogType()...)
 	return errors.Join(errs...)
 }
 

@@ -42,6 +42,7 @@ func TestLoadConfigReadsEveryKey(t *testing.T) {
 	want.PageSize = 50
 	want.SettleDelay = 30 * time.Second
 	want.Path = "/public_api/v1/audits/management_logs/"
+	want.Product = "xpanse"
 	want.Poll.StartTime = "3 days ago"
 	want.Poll.PollInterval = 2 * time.Minute
 	want.Poll.MaxEventsPerPoll = 2500
@@ -64,6 +65,7 @@ func TestLoadConfigReadsEveryKey(t *testing.T) {
 	assert.NotEqual(t, def.PageSize, cfg.PageSize)
 	assert.NotEqual(t, def.SettleDelay, cfg.SettleDelay)
 	assert.NotEqual(t, def.Path, cfg.Path)
+	assert.NotEqual(t, def.Product, cfg.Product)
 	assert.NotEqual(t, def.Poll.StartTime, cfg.Poll.StartTime)
 	assert.NotEqual(t, def.Poll.PollInterval, cfg.Poll.PollInterval)
 	assert.NotEqual(t, def.Poll.MaxEventsPerPoll, cfg.Poll.MaxEventsPerPoll)

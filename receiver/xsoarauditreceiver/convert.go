@@ -336,10 +336,16 @@ type eventNames map[[2]string]string
 const maxEventNames = 512
 
 func (c eventNames) name(entity, subtype string) string {
+	return c.named(eventNameFallback, entity, subtype)
+}
+
+// named is name for the event names under prefix. A cache serves one prefix: one decoder
+// reads one log type.
+func (c eventNames) named(prefix, entity, subtype string) string {
 	if n, ok := c[[2]string{entity, subtype}]; ok {
 		return n
 	}
-	n := eventName(entity, subtype)
+	n := prefixedEventName(prefix, entity, subtype)
 	if len(c) < maxEventNames {
 		c[[2]string{entity, subtype}] = n
 	}
@@ -350,14 +356,19 @@ func (c eventNames) name(entity, subtype string) string {
 // than letters and digits turned into one "_" (AUTH/Login → xsoar.audit.auth.login;
 // "NotCreated - Incident" → notcreated_incident).
 func eventName(entity, subtype string) string {
+	return prefixedEventName(eventNameFallback, entity, subtype)
+}
+
+// prefixedEventName is eventName under another prefix; the prefix alone without an entity.
+func prefixedEventName(prefix, entity, subtype string) string {
 	e := eventPart(entity)
 	if e == "" {
-		return eventNameFallback
+		return prefix
 	}
 	if s := eventPart(subtype); s != "" {
-		return eventNameFallback + "." + e + "." + s
+		return prefix + "." + e + "." + s
 	}
-	return eventNameFallback + "." + e
+	return prefix + "." + e
 }
 
 // maxEventPart keeps names short and of low cardinality even if a field holds free text.

@@ -79,6 +79,7 @@ func (s *source) explain(err error) error {
 	if i := strings.Index(err.Error(), " (gave up after "); i >= 0 {
 		what += err.Error()[i:]
 	}
+	k := kindOf(s.logType)
 	switch status {
 	case http.StatusUnauthorized:
 		clock := ""
@@ -90,26 +91,38 @@ func (s *source) explain(err error) error {
 				"that the key has not expired or been revoked, that security_level (%q) matches the security level the key was created with%s",
 			what, s.level, clock)})
 	case http.StatusPaymentRequired:
-		return poller.Permanent(&hintError{err: err, msg: what +
-			": the tenant's licence does not include this API; management audit logs need a licence with public API access"})
+		return poller.Permanent(&hintError{err: err, msg: what + licenceHint(k)})
 	case http.StatusForbidden:
 		return poller.Permanent(&hintError{err: err, msg: what +
-			": the API key's role lacks the permission to view management audit logs; give the key (Settings > API Keys) a role that may view them"})
+			": the API key's role lacks the permission to view " + k.what + "; give the key (Settings > API Keys) a role that may view them"})
 	case http.StatusNotFound:
 		return poller.Permanent(&hintError{err: err, msg: fmt.Sprintf(
-			"%s: no such API. Check endpoint (the tenant FQDN from Settings > API Keys > Copy URL) and path (%q; default %q)",
-			what, s.path, defaultPath)})
+			"%s: no such API. Check endpoint (the tenant FQDN from Settings > API Keys > Copy URL), path (%q; default %q) and log_type (%q)%s",
+			what, s.path, k.path, k.name, servedBy(k))})
 	case http.StatusBadRequest:
 		return &hintError{err: err, msg: what + ": the API rejected the query; if this persists, check path and page_size (at most 100)"}
 	case http.StatusInternalServerError:
 		return &hintError{err: err, msg: fmt.Sprintf(
 			"%s: the API keeps failing. The API also answers 500 to a wrong path or endpoint: if this persists, check path (%q; default %q) and endpoint",
-			what, s.path, defaultPath)}
+			what, s.path, k.path)}
 	}
 	if se == nil {
 		return &hintError{err: err, msg: what}
 	}
 	return err
+}
+
+// licenceHint explains a 402 for the trail read.
+func licenceHint(k *logKind) string {
+	return ": the tenant's licence does not include this API; " + k.what + " need a licence with public API access" + servedBy(k)
+}
+
+// servedBy names the products that serve a trail that not every Cortex product has.
+func servedBy(k *logKind) string {
+	if k.products == nil {
+		return ""
+	}
+	return "; only Cortex " + productNames(k.products) + " tenants serve the " + k.what
 }
 
 // truncate shortens s to at most n bytes, on a rune boundary.

@@ -31,6 +31,7 @@ func createDefaultConfig() component.Config {
 		PageSize:      maxPageSize,
 		SettleDelay:   5 * time.Second,
 		Path:          defaultPath,
+		LogType:       logTypeManagement,
 	}
 }
 

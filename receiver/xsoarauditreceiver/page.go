@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
 	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
+	"github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver/internal/metadata"
 )
 
 // page is one decoded reply.
@@ -23,24 +25,37 @@ type page struct {
 	// total is reply.total_count; hasTotal is false when the reply left it out.
 	total    int64
 	hasTotal bool
-	// newest is the newest valid AUDIT_INSERT_TIME of the page, in epoch ms; 0 when none.
+	// newest is the newest valid record time of the page (AUDIT_INSERT_TIME, TIMESTAMP), in
+	// epoch ms; 0 when none.
 	newest int64
 }
 
 // pageDecoder turns reply bodies into pages of logs. It is used by one goroutine at a time.
 type pageDecoder struct {
-	tenant  string // the API host, for the resource
-	version string // the collector build, for the scope
-	logger  *zap.Logger
-	names   eventNames
-	dec     jsontext.Decoder
+	kind     *logKind
+	resource pcommon.Resource // the tenant's attributes, copied into each page
+	version  string           // the collector build, for the scope
+	logger   *zap.Logger
+	names    eventNames
+	dec      jsontext.Decoder
 	// budget bounds what one page decodes into, the same for every page_size: a page of up to
 	// 100 records; it notes each record's repairs.
 	budget *jsonpdata.Budget
 }
 
+// newPageDecoder decodes management audit log pages of the tenant at the API host tenant.
 func newPageDecoder(tenant, version string, logger *zap.Logger) *pageDecoder {
-	return &pageDecoder{tenant: tenant, version: version, logger: logger, names: eventNames{}}
+	return newKindDecoder(managementKind, tenant, "", version, logger)
+}
+
+// newKindDecoder decodes pages of kind; product is the tenant's product when known, or "".
+func newKindDecoder(kind *logKind, tenant, product, version string, logger *zap.Logger) *pageDecoder {
+	rb := metadata.NewResourceBuilder(metadata.DefaultResourceAttributesConfig())
+	rb.SetXsoarTenantFqdn(tenant)
+	if product != "" {
+		rb.SetCortexProduct(product)
+	}
+	return &pageDecoder{kind: kind, resource: rb.Emit(), version: version, logger: logger, names: eventNames{}}
 }
 
 // Duplicate names are allowed (the last one wins, as with encoding/json) rather than failing a
@@ -60,7 +75,7 @@ func (d *pageDecoder) decode(body []byte, observed, prev time.Time) (page, error
 
 	p := page{logs: plog.NewLogs(), keys: make([]checkpoint.Key, 0, maxPageSize)}
 	rl := p.logs.ResourceLogs().AppendEmpty()
-	rl.Resource().Attributes().PutStr("xsoar.tenant.fqdn", d.tenant)
+	d.resource.CopyTo(rl.Resource())
 	sl := rl.ScopeLogs().AppendEmpty()
 	sl.Scope().SetName(scopeName)
 	sl.Scope().SetVersion(d.version)
@@ -176,7 +191,7 @@ func (d *pageDecoder) records(p *page, records plog.LogRecordSlice, body []byte,
 			return fmt.Errorf("data[%d]: %w", i, err)
 		}
 		raw := body[start:dec.InputOffset()]
-		key, ms := d.convert(lr, raw, observed, prev)
+		key, ms := d.kind.convert(d, lr, raw, observed, prev)
 		d.budget.Repaired().Mark(lr.Attributes())
 		if ms > p.newest {
 			p.newest = ms

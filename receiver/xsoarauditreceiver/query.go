@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,9 +30,12 @@ const (
 	rekeyOffset = 9000
 )
 
-// source opens queries on the management audit log of one tenant.
+// source opens queries on one audit trail (the management log or the agents' reports) of one
+// tenant.
 type source struct {
 	api      *httpapi.Client
+	logType  string // log_type; "" reads the management log
+	product  string // the tenant's product as stated, or ""
 	url      string // origin + path
 	path     string
 	level    string
@@ -48,10 +52,15 @@ type source struct {
 func newSource(c *Config, origin *url.URL, api *httpapi.Client, set receiver.Settings) (poller.Source, error) {
 	u := *origin
 	u.Path, u.RawPath = c.Path, ""
+	k := kindOf(c.LogType)
+	product := strings.ToLower(c.Product)
 	// The host may differ from endpoint (api- is added for a Cortex tenant's console host).
-	set.Logger.Info("Reading XSOAR management audit logs", zap.String("url", u.String()))
+	set.Logger.Info("Reading Cortex "+k.what, zap.String("url", u.String()), zap.String("log_type", k.name))
+	checkProduct(set.Logger, k, product, origin.Hostname())
 	return &source{
 		api:      api,
+		logType:  k.name,
+		product:  product,
 		url:      u.String(),
 		path:     c.Path,
 		level:    strings.ToLower(c.SecurityLevel),
@@ -76,7 +85,7 @@ func (s *source) Open(from time.Time) poller.Query {
 		gte:  from.UnixMilli(),
 		lte:  s.now().Add(-s.settle).UnixMilli(),
 		prev: from,
-		dec:  newPageDecoder(s.tenant, s.version, s.logger),
+		dec:  newKindDecoder(kindOf(s.logType), s.tenant, s.product, s.version, s.logger),
 	}
 	q.done = q.lte < q.gte
 	return q
@@ -100,7 +109,7 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 		return poller.Page{}, true, nil
 	}
 	body := q.requestBody()
-	resp, err := q.s.api.Do(ctx, op, func(ctx context.Context) (*http.Request, error) {
+	resp, err := q.s.api.Do(ctx, kindOf(q.s.logType).op, func(ctx context.Context) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, q.s.url, bytes.NewReader(body))
 		if err != nil {
 			return nil, err
@@ -150,11 +159,13 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 }
 
 // UpperBound is the window's frozen upper bound: the checkpoint never moves past it, whatever
-// AUDIT_INSERT_TIME a record claims, since records up to it may still be inserted late.
+// time (AUDIT_INSERT_TIME, TIMESTAMP) a record claims, since records up to it may still be
+// inserted late.
 func (q *query) UpperBound() time.Time { return time.UnixMilli(q.lte) }
 
-// requestBody is the request for the current window and offset, filtered on insert time and
-// sorted ascending so that records arriving during the walk land after it.
+// requestBody is the request for the current window and offset, filtered on the record time
+// (both trails call it timestamp) and sorted ascending so that records arriving during the
+// walk land after it.
 func (q *query) requestBody() []byte {
 	b := make([]byte, 0, 256)
 	b = append(b, `{"request_data":{"filters":[{"field":"timestamp","operator":"gte","value":`...)
@@ -167,4 +178,23 @@ func (q *query) requestBody() []byte {
 	b = strconv.AppendInt(b, int64(q.offset+q.s.pageSize), 10)
 	b = append(b, `,"sort":{"field":"timestamp","keyword":"asc"}}}`...)
 	return b
+}
+
+// checkProduct logs what the API host says of the product: a stated product the host does not
+// serve is probably a mistake; an unstated one is worth stating, since the host tells only the
+// product family.
+func checkProduct(logger *zap.Logger, k *logKind, product, host string) {
+	family := hostProducts(host)
+	switch {
+	case product != "" && family != nil && !slices.Contains(family, product):
+		logger.Warn("The product setting does not match the tenant's API host; cortex.product may be wrong",
+			zap.String("product", product), zap.String("host", host), zap.String("host_products", productNames(family)))
+	case product == "" && family != nil:
+		logger.Info("The API host is a Cortex "+productNames(family)+" tenant's; set product to put which on every record (cortex.product)",
+			zap.String("host", host))
+	}
+	if family != nil && k.products != nil && !slices.ContainsFunc(family, func(p string) bool { return slices.Contains(k.products, p) }) {
+		logger.Warn("This API host belongs to products that do not serve this log type",
+			zap.String("log_type", k.name), zap.String("host", host), zap.String("served_by", productNames(k.products)))
+	}
 }

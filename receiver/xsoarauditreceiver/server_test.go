@@ -20,10 +20,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fakeXSOAR speaks the management audit log API: it checks what a real tenant would (auth
-// headers, the advanced signature, the body shape, a window of at most 100) and what this
-// receiver promises on top (asc sort on timestamp, gte/lte filters, fresh nonces), filters and
-// pages its records like the API, and lets tests inject faults and inserts.
+// fakeXSOAR speaks the management audit log API and the agents' audit reports API of one
+// tenant: it checks what a real tenant would (auth headers, the advanced signature, the body
+// shape, a window of at most 100) and what this receiver promises on top (asc sort on
+// timestamp, gte/lte filters, fresh nonces), filters and pages the records of each trail like
+// the API, and lets tests inject faults and inserts.
 type fakeXSOAR struct {
 	t   *testing.T
 	srv *httptest.Server
@@ -34,7 +35,8 @@ type fakeXSOAR struct {
 	advanced bool
 	// omitTotal leaves total_count out of replies, like some captures of the API.
 	omitTotal bool
-	records   []fakeRecord // sorted by insert time, then ID
+	records   []fakeRecord // management log, sorted by insert time, then ID
+	reports   []fakeRecord // agents' reports, sorted by TIMESTAMP, then arrival
 	requests  []auditRequest
 	problems  []string // protocol violations by the receiver: the test fails on any
 	nonces    map[string]bool
@@ -47,11 +49,19 @@ type fakeXSOAR struct {
 type fakeRecord struct {
 	id  int64
 	ms  int64
+	us  int64 // the microseconds past ms: agents' reports carry a fraction of a millisecond
 	raw json.RawMessage
+}
+
+// in reports whether the record's time lies in [gte, lte], filters in whole ms compared with
+// the exact time, as a server comparing numbers would: lte excludes a fraction past it.
+func (r fakeRecord) in(gte, lte int64) bool {
+	return r.ms >= gte && (r.ms < lte || r.ms == lte && r.us == 0)
 }
 
 // auditRequest is what the receiver asked for.
 type auditRequest struct {
+	Path                 string // the trail's path, without a trailing slash
 	GTE, LTE             int64
 	SearchFrom, SearchTo int
 	Status               int // the status answered
@@ -136,6 +146,47 @@ func testRecord(id, ms int64) map[string]any {
 	}
 }
 
+// addReports inserts agents' reports, one per time given in epoch microseconds, and returns
+// their IDs: the hash of the JSON of each, as the receiver derives it.
+func (f *fakeXSOAR) addReports(us ...int64) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ids := make([]string, len(us))
+	for i, t := range us {
+		n := int64(len(f.reports)) + 1
+		raw, err := json.Marshal(testAgentReport(n, t))
+		if err != nil {
+			panic(err)
+		}
+		f.reports = append(f.reports, fakeRecord{id: n, ms: t / 1000, us: t % 1000, raw: raw})
+		ids[i] = contentID(raw)
+	}
+	sort.SliceStable(f.reports, func(i, j int) bool {
+		return f.reports[i].ms*1000+f.reports[i].us < f.reports[j].ms*1000+f.reports[j].us
+	})
+	return ids
+}
+
+// testAgentReport is the n-th agents' report, at us microseconds after the epoch: shaped like
+// the public samples, TIMESTAMP and RECEIVEDTIME in ms with a fraction, no ID.
+func testAgentReport(n, us int64) map[string]any {
+	host := fmt.Sprintf("WIN-%04d", n%50)
+	return map[string]any{
+		"TIMESTAMP":    float64(us) / 1000,
+		"RECEIVEDTIME": float64(us+1_500_000+n) / 1000,
+		"ENDPOINTID":   fmt.Sprintf("%032x", n%50+0xabc),
+		"ENDPOINTNAME": host,
+		"DOMAIN":       "CORP",
+		"XDRVERSION":   "8.4.1.12345",
+		"CATEGORY":     "Audit",
+		"TYPE":         "Content Update",
+		"SUBTYPE":      "Content Update",
+		"RESULT":       "Success",
+		"REASON":       nil,
+		"DESCRIPTION":  fmt.Sprintf("Content update %d installed on %s", n, host),
+	}
+}
+
 func (f *fakeXSOAR) url() string { return f.srv.URL }
 
 func (f *fakeXSOAR) log() []auditRequest {
@@ -177,7 +228,14 @@ func (f *fakeXSOAR) handle(r *http.Request) (auditRequest, *fakeResponse) {
 		f.problem("method %s", r.Method)
 		return req, &fakeResponse{status: http.StatusMethodNotAllowed}
 	}
-	if strings.TrimSuffix(r.URL.Path, "/") != testPath { // the API takes both forms
+	path := strings.TrimSuffix(r.URL.Path, "/") // the API takes both forms
+	var records []fakeRecord
+	switch path {
+	case testPath:
+		records = f.records
+	case agentsReportsPath:
+		records = f.reports
+	default:
 		return req, &fakeResponse{status: http.StatusInternalServerError, body: `{"reply":{"err_code":500,"err_msg":"An error occurred while processing XDR public API","err_extra":null}}`}
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
@@ -187,6 +245,7 @@ func (f *fakeXSOAR) handle(r *http.Request) (auditRequest, *fakeResponse) {
 		return req, &fakeResponse{status: http.StatusUnauthorized, body: unauthBody}
 	}
 	req, bad := f.parse(r)
+	req.Path = path
 	if bad != nil {
 		return req, bad
 	}
@@ -197,8 +256,8 @@ func (f *fakeXSOAR) handle(r *http.Request) (auditRequest, *fakeResponse) {
 		}
 	}
 	var match []fakeRecord
-	for _, rec := range f.records {
-		if rec.ms >= req.GTE && rec.ms <= req.LTE {
+	for _, rec := range records {
+		if rec.in(req.GTE, req.LTE) {
 			match = append(match, rec)
 		}
 	}

@@ -19,7 +19,10 @@ func TestLogsBuilderAppendLogRecord(t *testing.T) {
 	settings.Logger = zap.New(observedZapCore)
 	lb := NewLogsBuilder(settings)
 
-	res := pcommon.NewResource()
+	rb := lb.NewResourceBuilder()
+	rb.SetCortexProduct("cortex.product-val")
+	rb.SetXsoarTenantFqdn("xsoar.tenant.fqdn-val")
+	res := rb.Emit()
 
 	// append the first log record
 	lr := plog.NewLogRecord()

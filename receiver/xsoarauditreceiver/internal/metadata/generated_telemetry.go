@@ -67,7 +67,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	var err, errs error
 	builder.XsoarauditAPIRequests, err = builder.meter.Int64Counter(
 		"otelcol_xsoaraudit_api_requests",
-		metric.WithDescription("Management audit log API requests, by call, outcome (success, retried, failed) and HTTP status. [Development]"),
+		metric.WithDescription("Audit API requests (management_logs, agents_reports), by call, outcome (success, retried, failed) and HTTP status. [Development]"),
 		metric.WithUnit("{request}"),
 	)
 	errs = errors.Join(errs, err)

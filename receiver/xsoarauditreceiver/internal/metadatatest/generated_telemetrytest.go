@@ -24,7 +24,7 @@ func NewSettings(tt *componenttest.Telemetry) receiver.Settings {
 func AssertEqualXsoarauditAPIRequests(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_xsoaraudit_api_requests",
-		Description: "Management audit log API requests, by call, outcome (success, retried, failed) and HTTP status. [Development]",
+		Description: "Audit API requests (management_logs, agents_reports), by call, outcome (success, retried, failed) and HTTP status. [Development]",
 		Unit:        "{request}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
