@@ -25,7 +25,7 @@ type probe struct {
 
 // check tries every cyberarkisp and xsoaraudit receiver of the configuration: its settings,
 // its credentials, and one query over [--from, now] of which it reads one page.
-func (s *session) check(args []string) int {
+func (s *session) check(args []string) (code int) {
 	var c commonFlags
 	var fromFlag, output string
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
@@ -47,6 +47,11 @@ func (s *session) check(args []string) int {
 		return s.usageError(fs, "--from (%s) is in the future", stamp(from))
 	}
 	asJSON := output == formatJSON
+	finishTrace, err := s.startTrace(c.trace)
+	if err != nil {
+		return s.usageError(fs, "%v", err)
+	}
+	defer func() { code = finishTrace(code) }()
 
 	conf, err := loadConfig(s.env.ctx, c.configs)
 	if err != nil {
@@ -107,7 +112,7 @@ func (s *session) probe(p *probe, t *target, c commonFlags, from, to time.Time) 
 	spec := t.kind.spec(t.cfg)
 	capRetries(&spec.Poll.Retry, c.maxRetryTime)
 	fail := func(d diagnosis) { p.diagnosis = &d }
-	src, err := fetch.Open(s.env.ctx, spec, fetch.Settings(t.id, s.logger(c.verbose), version))
+	src, err := fetch.Open(s.env.ctx, spec, fetch.Settings(t.id, s.logger(c.verbose), version), s.trace.Tap(t.id.String()))
 	if err != nil {
 		fail(t.kind.diagnoseClient(err))
 		return

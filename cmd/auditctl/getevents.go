@@ -19,7 +19,7 @@ type getEventsFlags struct {
 
 // getEvents reads the records of one receiver in [--from, --to], at most --limit, and prints
 // them or pushes them. It never reads or writes a checkpoint.
-func (s *session) getEvents(args []string) int {
+func (s *session) getEvents(args []string) (code int) {
 	var f getEventsFlags
 	fs := flag.NewFlagSet("get-events", flag.ContinueOnError)
 	f.register(fs)
@@ -56,6 +56,12 @@ func (s *session) getEvents(args []string) int {
 		}
 	}
 
+	finishTrace, err := s.startTrace(f.trace)
+	if err != nil {
+		return s.usageError(fs, "%v", err)
+	}
+	defer func() { code = finishTrace(code) }()
+
 	ctx := s.env.ctx
 	conf, err := loadConfig(ctx, f.configs)
 	if err != nil {
@@ -74,7 +80,7 @@ func (s *session) getEvents(args []string) int {
 	}
 	spec := t.kind.spec(t.cfg)
 	capRetries(&spec.Poll.Retry, f.maxRetryTime)
-	src, err := fetch.Open(ctx, spec, fetch.Settings(id, s.logger(f.verbose), version))
+	src, err := fetch.Open(ctx, spec, fetch.Settings(id, s.logger(f.verbose), version), s.trace.Tap(id.String()))
 	if err != nil {
 		s.report(id.String(), t.kind.diagnoseClient(err), asJSON)
 		return exitFailed
@@ -86,7 +92,7 @@ func (s *session) getEvents(args []string) int {
 	case pushURL != "" && res.Records > 0:
 		s.stderr.printf("auditctl: warning: a collector that runs receiver %s already sends these records; "+
 			"pushing them may duplicate them downstream\n", id)
-		if err := push(ctx, pushURL, res.Logs); err != nil {
+		if err := push(ctx, s.pushClient(), pushURL, res.Logs); err != nil {
 			s.report(id.String(), t.kind.diagnose(groupPush, err), asJSON)
 			return exitFailed
 		}

@@ -23,6 +23,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/secaudit/otelcol-audit/internal/hartrace"
 	"github.com/secaudit/otelcol-audit/internal/starttime"
 )
 
@@ -62,6 +63,8 @@ type session struct {
 	env            environment
 	secrets        *secretSet
 	stdout, stderr *scrubWriter
+	// trace records the HTTP exchanges for --trace; nil without it.
+	trace *hartrace.Recorder
 }
 
 // run executes one auditctl command line and returns the exit status.
@@ -126,7 +129,9 @@ func usage(w *scrubWriter) {
 	w.printf("%s", `Usage:
   auditctl get-events --config FILE [--receiver TYPE[/NAME]] [--from TIME] [--to TIME] [--limit N]
                       [--output table|json|otlp-json] [--push URL] [--max-retry-time D] [--verbose]
+                      [--trace FILE.har]
   auditctl check      --config FILE [--from TIME] [--output table|json] [--max-retry-time D] [--verbose]
+                      [--trace FILE.har]
   auditctl checkpoint show   --config FILE [--receiver TYPE[/NAME]] [--output table|json]
   auditctl checkpoint set    --config FILE [--receiver TYPE[/NAME]] --time TIME
   auditctl checkpoint delete --config FILE [--receiver TYPE[/NAME]]
@@ -148,6 +153,7 @@ type commonFlags struct {
 	configs      stringList
 	maxRetryTime time.Duration
 	verbose      bool
+	trace        string
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -155,6 +161,7 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.maxRetryTime, "max-retry-time", 10*time.Second,
 		"give up retrying a failed API call (429, 5xx, network) after this long; 0 = no retry")
 	fs.BoolVar(&c.verbose, "verbose", false, "show the receiver's own logs on stderr, down to debug level (tokens obtained, retries, warnings)")
+	fs.StringVar(&c.trace, "trace", "", "write every HTTP exchange to `FILE` as HAR 1.2, secrets redacted, to attach to a bug report")
 }
 
 // stringList is a repeatable string flag.

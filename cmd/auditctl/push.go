@@ -33,7 +33,7 @@ func logsURL(endpoint string) (string, error) {
 
 // push sends logs in one OTLP/HTTP protobuf export request. A non-2xx answer, or a partial
 // success that rejected records, is an error.
-func push(ctx context.Context, target string, logs plog.Logs) error {
+func push(ctx context.Context, hc *http.Client, target string, logs plog.Logs) error {
 	body, err := plogotlp.NewExportRequestFromLogs(logs).MarshalProto()
 	if err != nil {
 		return err
@@ -45,7 +45,7 @@ func push(ctx context.Context, target string, logs plog.Logs) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/x-protobuf")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return fmt.Errorf("pushing to %s: %w", target, err)
 	}

@@ -7,6 +7,7 @@ package fetch // import "github.com/secaudit/otelcol-audit/internal/fetch"
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -42,11 +43,17 @@ func Settings(id component.ID, logger *zap.Logger, version string) receiver.Sett
 // receiver's client settings, the API client with the tenant's shared rate limit, the retry
 // settings and the secrets to scrub, then the vendor source. There is no collector host, so
 // the client gets no extensions: a config that needs one (auth, middlewares) fails here.
-// Nothing is sent before the first query.
-func Open(ctx context.Context, spec poller.Spec, set receiver.Settings) (poller.Source, error) {
+// Nothing is sent before the first query. Each of wrap (nil ones are skipped) wraps the
+// client's transport, innermost first: auditctl records the exchanges for --trace so.
+func Open(ctx context.Context, spec poller.Spec, set receiver.Settings, wrap ...func(http.RoundTripper) http.RoundTripper) (poller.Source, error) {
 	hc, err := spec.HTTP.ToClient(ctx, nil, set.TelemetrySettings)
 	if err != nil {
 		return nil, fmt.Errorf("creating HTTP client: %w", err)
+	}
+	for _, w := range wrap {
+		if w != nil {
+			hc.Transport = w(hc.Transport)
+		}
 	}
 	// auditctl reads and exits: its hold on the tenant's budget, shared by the probes it runs at
 	// once, ends with the process.

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+
+	"github.com/secaudit/otelcol-audit/internal/hartrace"
+)
+
+// startTrace makes the session record every HTTP exchange when path (--trace) is set. The file
+// is created now, readable by its owner only, so that a path that cannot be written fails
+// before any request. The returned finish writes the trace once the command is over, when
+// every secret is known (the tokens issued on the way included), and returns the command's
+// exit status: a trace that cannot be written fails a command that otherwise succeeded.
+func (s *session) startTrace(path string) (finish func(code int) int, err error) {
+	if path == "" {
+		return func(code int) int { return code }, nil
+	}
+	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("--trace: %w", err)
+	}
+	// An existing file keeps its mode when it is truncated.
+	if st, err := file.Stat(); err == nil && st.Mode().IsRegular() && st.Mode().Perm() != 0o600 {
+		if err := file.Chmod(0o600); err != nil {
+			_ = file.Close()
+			return nil, fmt.Errorf("--trace: %w", err)
+		}
+	}
+	s.trace = hartrace.New("auditctl", versionString(), hartrace.DefaultBodyLimit)
+	return func(code int) int {
+		w := bufio.NewWriter(file)
+		err := errors.Join(s.trace.Write(w, s.secrets.scrub), w.Flush(), file.Close())
+		if err != nil {
+			s.stderr.printf("auditctl: writing the trace to %s: %v\n", path, err)
+			return max(code, exitFailed)
+		}
+		s.stderr.printf("auditctl: HTTP trace written to %s (HAR 1.2, secrets redacted)\n", path)
+		return code
+	}, nil
+}
+
+// pushClient is the client of --push, recorded in the trace as the receivers' calls are.
+func (s *session) pushClient() *http.Client {
+	if tap := s.trace.Tap("push"); tap != nil {
+		return &http.Client{Transport: tap(http.DefaultTransport)}
+	}
+	return http.DefaultClient
+}
