@@ -78,8 +78,8 @@ func TestLoadConfigEveryKey(t *testing.T) {
 	// The pasted URLs are normalised where they are used: lower-case host, no trailing slash.
 	s := spec(cfg)
 	assert.Equal(t, "example-domain.audit.cyberark.cloud", s.Tenant)
-	assert.Contains(t, s.Source, "abc1234.id.cyberark.cloud")
-	assert.Contains(t, s.Source, "IDP,PAM")
+	assert.Contains(t, s.Source, "endpoint=example-domain.audit.cyberark.cloud")
+	assert.Contains(t, s.Source, "application_codes=IDP,PAM")
 	for _, part := range s.Source {
 		assert.NotContains(t, part, "client-secret-value")
 		assert.NotContains(t, part, "api-key-value")
