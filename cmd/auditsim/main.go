@@ -25,54 +25,11 @@ func main() {
 }
 
 func run(args []string) error {
-	fs := flag.NewFlagSet("auditsim", flag.ContinueOnError)
-	var o simulator.Options
-	var level string
-	var addrFile string
-	var tenants int
-	fs.StringVar(&o.Listen, "listen", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free port)")
-	fs.StringVar(&addrFile, "addr-file", "", "write the bound host:port to this file once listening (one line per tenant)")
-	fs.IntVar(&tenants, "tenants", 1, "serve this many tenants, tenant n on the n-th loopback address from --listen's, each with its own records, credentials (each secret suffixed -n, XSOAR key id n) and rate limits")
-	fs.IntVar(&o.CyberArkBackfill, "cyberark-backfill", 0, "CyberArk events to generate at start")
-	fs.IntVar(&o.XSOARBackfill, "xsoar-backfill", 0, "XSOAR records to generate at start")
-	fs.DurationVar(&o.BackfillSpan, "backfill-span", 24*time.Hour, "the backfill is spread over this span before now")
-	fs.Float64Var(&o.Rate, "rate", 2, "records generated per second per vendor while running (0 = none)")
-	fs.DurationVar(&o.Latency, "latency", 0, "response time of every vendor request (the simulator's own work included)")
-	fs.DurationVar(&o.TokenTTL, "token-ttl", time.Hour, "lifetime of CyberArk access tokens (expires_in)")
-	fs.Uint64Var(&o.Seed, "seed", 0, "seed for generated records (0 = random)")
-	fs.Int64Var(&o.XSOARFirstID, "xsoar-first-id", 0, "AUDIT_ID of the first XSOAR record (0 = 100001); give each run new IDs when a collector keeps its checkpoint across runs")
-	fs.StringVar(&o.ClientID, "client-id", simulator.DefaultClientID, "CyberArk OAuth2 client id")
-	fs.StringVar(&o.ClientSecret, "client-secret", simulator.DefaultClientSecret, "CyberArk OAuth2 client secret")
-	fs.StringVar(&o.WebAppID, "web-app-id", simulator.DefaultWebAppID, "CyberArk OAuth2 web app id (case-sensitive)")
-	fs.StringVar(&o.APIKey, "api-key", simulator.DefaultAPIKey, "CyberArk SIEM integration API key (x-api-key)")
-	fs.DurationVar(&o.CyberArkRetention, "cyberark-retention", 7*24*time.Hour, "CyberArk events older than this are not returned")
-	fs.DurationVar(&o.CursorTTL, "cursor-ttl", 0, "CyberArk cursors older than this are rejected with 400 (0 = never)")
-	fs.DurationVar(&o.QueryInterval, "query-interval", 0, "minimum time between CyberArk createQuery calls, else 429 (0 = no limit)")
-	fs.StringVar(&o.XSOARKeyID, "xsoar-key-id", simulator.DefaultXSOARKeyID, "XSOAR API key id (x-xdr-auth-id)")
-	fs.StringVar(&o.XSOARKey, "xsoar-key", simulator.DefaultXSOARKey, "XSOAR API key")
-	fs.StringVar(&level, "xsoar-key-level", string(simulator.KeyAdvanced), "XSOAR key security level: standard or advanced")
-	fs.Float64Var(&o.XSOARRateLimit, "xsoar-rate-limit", 10, "XSOAR requests per second per tenant (negative = unlimited)")
-	fs.IntVar(&o.XSOARResultWindow, "xsoar-result-window", 10000, "deepest XSOAR offset served per result set (negative = unlimited)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
+	o, c, err := parseArgs(args)
+	if err != nil || c.help {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	o.XSOARKeyLevel = simulator.KeyLevel(level)
-	// A zero on the command line means "none", not "the library default".
-	if o.CyberArkRetention == 0 {
-		o.CyberArkRetention = -1
-	}
-	if o.XSOARRateLimit == 0 {
-		o.XSOARRateLimit = -1
-	}
-	if o.XSOARResultWindow == 0 {
-		o.XSOARResultWindow = -1
-	}
+	level, addrFile, tenants := c.level, c.addrFile, c.tenants
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	o.Logger = log
 
@@ -89,6 +46,7 @@ func run(args []string) error {
 		st, so := sim.Stats(), sim.Options()
 		log.Info("auditsim listening", "tenant", n+1, "addr", sim.Addr(), "url", sim.URL(),
 			"cyberark_records", st.Records[simulator.CyberArk], "xsoar_records", st.Records[simulator.XSOAR],
+			"xsoar_agents_records", st.Records[simulator.XSOARAgents],
 			"load_time", loaded.Round(time.Millisecond), "rate", o.Rate, "web_app_id", so.WebAppID,
 			"client_id", so.ClientID, "xsoar_key_id", so.XSOARKeyID, "xsoar_key_level", level)
 		addrs.WriteString(sim.Addr() + "\n")
@@ -149,4 +107,64 @@ func writeAtomic(path, content string) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// cliArgs are the flags that are not simulator options.
+type cliArgs struct {
+	level, addrFile string
+	tenants         int
+	help            bool
+}
+
+// parseArgs reads the command line into the simulator's options and the command's own flags.
+func parseArgs(args []string) (simulator.Options, cliArgs, error) {
+	fs := flag.NewFlagSet("auditsim", flag.ContinueOnError)
+	var o simulator.Options
+	var c cliArgs
+	level, addrFile, tenants := &c.level, &c.addrFile, &c.tenants
+	fs.StringVar(&o.Listen, "listen", "127.0.0.1:0", "loopback address to listen on (port 0 picks a free port)")
+	fs.StringVar(addrFile, "addr-file", "", "write the bound host:port to this file once listening (one line per tenant)")
+	fs.IntVar(tenants, "tenants", 1, "serve this many tenants, tenant n on the n-th loopback address from --listen's, each with its own records, credentials (each secret suffixed -n, XSOAR key id n) and rate limits")
+	fs.IntVar(&o.CyberArkBackfill, "cyberark-backfill", 0, "CyberArk events to generate at start")
+	fs.IntVar(&o.XSOARBackfill, "xsoar-backfill", 0, "XSOAR management audit log records to generate at start")
+	fs.IntVar(&o.XSOARAgentsBackfill, "xsoar-agents-backfill", 0, "agents' audit reports (agents_reports) of the XSOAR tenant to generate at start")
+	fs.DurationVar(&o.BackfillSpan, "backfill-span", 24*time.Hour, "the backfill is spread over this span before now")
+	fs.Float64Var(&o.Rate, "rate", 2, "records generated per second per record feed (CyberArk, XSOAR management log, agents' reports) while running (0 = none)")
+	fs.DurationVar(&o.Latency, "latency", 0, "response time of every vendor request (the simulator's own work included)")
+	fs.DurationVar(&o.TokenTTL, "token-ttl", time.Hour, "lifetime of CyberArk access tokens (expires_in)")
+	fs.Uint64Var(&o.Seed, "seed", 0, "seed for generated records (0 = random)")
+	fs.Int64Var(&o.XSOARFirstID, "xsoar-first-id", 0, "AUDIT_ID of the first XSOAR record (0 = 100001); give each run new IDs when a collector keeps its checkpoint across runs")
+	fs.StringVar(&o.ClientID, "client-id", simulator.DefaultClientID, "CyberArk OAuth2 client id")
+	fs.StringVar(&o.ClientSecret, "client-secret", simulator.DefaultClientSecret, "CyberArk OAuth2 client secret")
+	fs.StringVar(&o.WebAppID, "web-app-id", simulator.DefaultWebAppID, "CyberArk OAuth2 web app id (case-sensitive)")
+	fs.StringVar(&o.APIKey, "api-key", simulator.DefaultAPIKey, "CyberArk SIEM integration API key (x-api-key)")
+	fs.DurationVar(&o.CyberArkRetention, "cyberark-retention", 7*24*time.Hour, "CyberArk events older than this are not returned")
+	fs.DurationVar(&o.CursorTTL, "cursor-ttl", 0, "CyberArk cursors older than this are rejected with 400 (0 = never)")
+	fs.DurationVar(&o.QueryInterval, "query-interval", 0, "minimum time between CyberArk createQuery calls, else 429 (0 = no limit)")
+	fs.StringVar(&o.XSOARKeyID, "xsoar-key-id", simulator.DefaultXSOARKeyID, "XSOAR API key id (x-xdr-auth-id)")
+	fs.StringVar(&o.XSOARKey, "xsoar-key", simulator.DefaultXSOARKey, "XSOAR API key")
+	fs.StringVar(level, "xsoar-key-level", string(simulator.KeyAdvanced), "XSOAR key security level: standard or advanced")
+	fs.Float64Var(&o.XSOARRateLimit, "xsoar-rate-limit", 10, "XSOAR requests per second per tenant (negative = unlimited)")
+	fs.IntVar(&o.XSOARResultWindow, "xsoar-result-window", 10000, "deepest XSOAR offset served per result set (negative = unlimited)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, cliArgs{help: true}, nil
+		}
+		return o, c, err
+	}
+	if fs.NArg() > 0 {
+		return o, c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	o.XSOARKeyLevel = simulator.KeyLevel(c.level)
+	// A zero on the command line means "none", not "the library default".
+	if o.CyberArkRetention == 0 {
+		o.CyberArkRetention = -1
+	}
+	if o.XSOARRateLimit == 0 {
+		o.XSOARRateLimit = -1
+	}
+	if o.XSOARResultWindow == 0 {
+		o.XSOARResultWindow = -1
+	}
+	return o, c, nil
 }

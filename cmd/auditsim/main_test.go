@@ -31,3 +31,24 @@ func TestBuildServesOneOrManyTenants(t *testing.T) {
 		t.Error("--tenants 0: no error")
 	}
 }
+
+func TestAgentsBackfillFlag(t *testing.T) {
+	o, _, err := parseArgs([]string{"--xsoar-backfill", "5", "--xsoar-agents-backfill", "7", "--rate", "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.XSOARBackfill != 5 || o.XSOARAgentsBackfill != 7 {
+		t.Fatalf("backfills %d, %d", o.XSOARBackfill, o.XSOARAgentsBackfill)
+	}
+	sims, closeAll, err := build(o, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = closeAll() }()
+	if n := sims[0].Stats().Records[simulator.XSOARAgents]; n != 7 {
+		t.Fatalf("%d agents' reports generated, want 7", n)
+	}
+	if _, c, err := parseArgs([]string{"--xsoar-rate-limit", "0", "stray"}); err == nil || c.help {
+		t.Fatal("a stray argument is an error")
+	}
+}

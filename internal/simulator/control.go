@@ -92,7 +92,8 @@ type RecordsRequest struct {
 	Future bool
 }
 
-// AddRecords inserts req.Count records and returns their IDs (XSOAR IDs in decimal).
+// AddRecords inserts req.Count records and returns their IDs (XSOAR IDs in decimal, agents'
+// reports' the hash of their JSON).
 func (s *Simulator) AddRecords(req RecordsRequest) ([]string, error) {
 	if _, err := parseVendor(string(req.Vendor)); err != nil {
 		return nil, err
@@ -109,14 +110,14 @@ func (s *Simulator) AddRecords(req RecordsRequest) ([]string, error) {
 	if !req.At.IsZero() && req.At.After(s.now()) && !req.Future {
 		return nil, errors.New("at is in the future of the simulator clock")
 	}
-	ids := s.feed(req.Vendor).add(req.Count, s.now, func(_ int, now int64) int64 {
+	ids := s.feed(req.Vendor).add(req.Count, s.now, func(_ int, now time.Time) time.Time {
 		switch {
 		case req.Future:
-			return req.At.UnixMilli()
-		case !req.At.IsZero():
-			return min(req.At.UnixMilli(), now)
+			return req.At
+		case !req.At.IsZero() && req.At.Before(now):
+			return req.At
 		case req.Late > 0:
-			return now - req.Late.Milliseconds()
+			return now.Add(-req.Late)
 		}
 		return now
 	})
@@ -126,7 +127,8 @@ func (s *Simulator) AddRecords(req RecordsRequest) ([]string, error) {
 
 // Burst inserts count records that share one time unit of the vendor's date filter: for CyberArk
 // one second (spread over the milliseconds of the current second up to now, so some land behind
-// records already stored in that second), for XSOAR one millisecond (now).
+// records already stored in that second), for XSOAR one millisecond (now), for the agents'
+// reports one millisecond too (spread over its microseconds up to now).
 func (s *Simulator) Burst(v Vendor, count int) ([]string, error) {
 	if _, err := parseVendor(string(v)); err != nil {
 		return nil, err
@@ -134,12 +136,18 @@ func (s *Simulator) Burst(v Vendor, count int) ([]string, error) {
 	if count < 1 || count > maxRecordsPerCall {
 		return nil, fmt.Errorf("count must be between 1 and %d", maxRecordsPerCall)
 	}
-	ids := s.feed(v).add(count, s.now, func(i int, now int64) int64 {
-		if v == XSOAR {
+	ids := s.feed(v).add(count, s.now, func(i int, now time.Time) time.Time {
+		switch v {
+		case XSOAR:
 			return now
+		case XSOARAgents:
+			us := now.UnixMicro()
+			ms := us - us%1000
+			return time.UnixMicro(ms + int64(i)*(us-ms+1)/int64(count))
 		}
-		sec := now - now%1000
-		return sec + int64(i)*(now-sec+1)/int64(count)
+		ms := now.UnixMilli()
+		sec := ms - ms%1000
+		return time.UnixMilli(sec + int64(i)*(ms-sec+1)/int64(count))
 	})
 	s.log.Info("burst added", "vendor", v, "count", count)
 	return ids, nil
@@ -148,20 +156,22 @@ func (s *Simulator) Burst(v Vendor, count int) ([]string, error) {
 // IDs returns the ID of every record the simulator holds for v, in time order.
 func (s *Simulator) IDs(v Vendor) ([]string, error) { return s.IDsBetween(v, time.Time{}, time.Time{}) }
 
-// IDsBetween returns the IDs of records with event time in [from, to] (milliseconds, inclusive);
-// a zero bound is open.
+// IDsBetween returns the IDs of records with event time in [from, to], both inclusive, to the
+// millisecond (to the microsecond for the agents' reports, whose times carry a fraction of a
+// millisecond); a zero bound is open.
 func (s *Simulator) IDsBetween(v Vendor, from, to time.Time) ([]string, error) {
 	if _, err := parseVendor(string(v)); err != nil {
 		return nil, err
 	}
 	var ids []string
-	s.feed(v).store.read(func(recs []record) {
+	f := s.feed(v)
+	f.store.read(func(recs []record) {
 		lo, hi := 0, len(recs)
 		if !from.IsZero() {
-			lo = lowerBound(recs, from.UnixMilli())
+			lo = lowerBound(recs, f.ticks(from))
 		}
 		if !to.IsZero() {
-			hi = upperBound(recs, to.UnixMilli())
+			hi = upperBound(recs, f.ticks(to))
 		}
 		if hi <= lo {
 			return
@@ -177,7 +187,8 @@ func (s *Simulator) IDsBetween(v Vendor, from, to time.Time) ([]string, error) {
 // Stats is a snapshot of what the simulator has seen and holds.
 type Stats struct {
 	// Requests counts vendor requests by endpoint label (cyberark.token, cyberark.createQuery,
-	// cyberark.results, xsoar.management_logs, xsoar.wrong_path, unknown_path) and HTTP status.
+	// cyberark.results, xsoar.management_logs, xsoar.agents_reports, xsoar.wrong_path,
+	// unknown_path) and HTTP status.
 	// 499 counts requests whose client left during added latency.
 	Requests     map[string]map[int]int64 `json:"requests"`
 	TokensIssued int64                    `json:"tokens_issued"`
@@ -192,7 +203,7 @@ func (s *Simulator) Stats() Stats {
 		Requests:     s.stats.snapshot(),
 		TokensIssued: s.stats.tokens.Load(),
 		TokensActive: s.tokens.active(s.now()),
-		Records:      map[Vendor]int{CyberArk: s.ca.store.len(), XSOAR: s.xs.store.len()},
+		Records:      map[Vendor]int{CyberArk: s.ca.store.len(), XSOAR: s.xs.store.len(), XSOARAgents: s.ag.store.len()},
 		ActiveFaults: len(s.faults.list()),
 	}
 }
@@ -344,6 +355,9 @@ func (s *Simulator) ctlIDs(r *http.Request) (any, int, error) {
 			}
 			*dst = time.UnixMilli(ms)
 		}
+	}
+	if !to.IsZero() { // the whole millisecond, for records with a fraction of one
+		to = to.Add(time.Millisecond - time.Microsecond)
 	}
 	ids, err := s.IDsBetween(v, from, to)
 	if err != nil {

@@ -1,6 +1,7 @@
 // Package simulator is a local stand-in for the two SaaS audit APIs the collector reads: the
 // CyberArk Identity Security Platform audit stream (with its Identity token endpoint) and the
-// Cortex XSOAR 8 management audit log endpoint. One HTTP server on a loopback port serves both,
+// Cortex tenant's audit endpoints (the management audit log of XSOAR 8, XDR, XSIAM and Xpanse,
+// and the agents' audit reports of XDR and XSIAM). One HTTP server on a loopback port serves both,
 // plus a control API under /_sim/ that switches faults on, adds records, and exposes the ground
 // truth (every record ID held) so that tests can check a receiver lost and duplicated nothing.
 //
@@ -79,6 +80,26 @@
 //   - Late records (AddRecords with Late) get a new, higher AUDIT_ID but an older
 //     AUDIT_INSERT_TIME, so they shift the offsets of a frozen window.
 //
+// # Agents' audit reports (XDR, XSIAM)
+//
+//   - POST /public_api/v1/audits/agents_reports, with or without a trailing slash, on the same
+//     tenant: the same keys, the same 401, the same licence and RBAC faults, the same paging
+//     limits, result window, missing-total fault and the same 10 requests per second (one
+//     bucket for both endpoints). Its records are a feed of their own, XSOARAgents.
+//   - Filters: timestamp gte/lte (on TIMESTAMP), and endpoint_id, endpoint_name, type, sub_type,
+//     result, domain, xdr_version, category with operator in; category in any letter case (the
+//     vendor documents status, monitoring, audit; the records say Status, Audit). Any other
+//     field (trapsversion, which one third-party tool sends, is not documented by the vendor)
+//     or operator -> 400. Sorting: timestamp only, as on the management log.
+//   - Records follow Palo Alto's public sample: TIMESTAMP and RECEIVEDTIME in epoch ms with a
+//     fraction (the simulator keeps microseconds), ENDPOINTID, ENDPOINTNAME, DOMAIN, XDRVERSION
+//     (TRAPSVERSION, the older name, on one in ten), CATEGORY, TYPE, SUBTYPE, RESULT (null for
+//     status reports), REASON, DESCRIPTION. There is no ID field: a report's ID, in IDs and in
+//     the control API, is ContentID of its JSON, which the receiver derives the same way.
+//   - The time filter compares with the exact TIMESTAMP: lte L leaves out a report at L.5, gte L
+//     keeps it, so a client that stops its checkpoint at its query's bound still reads it next.
+//     A burst lands in one millisecond, spread over its microseconds up to now.
+//
 // # Credential rotation and odd dates
 //
 // Options.ExtraClients and Options.ExtraXSOARKeys add further valid credentials of the same
@@ -91,8 +112,9 @@
 // Records are generated from a seed: CyberArk events shaped like the public samples (Identity
 // events with null empties and a flat mixed-type customData; PAM events with "" empties and
 // customData {"PAM":{...}}; some cloud and SIA events; now and then an extra field no sample
-// has), and XSOAR records with the 14 core fields plus, on about nine in ten, the newer
-// AUDIT_SEVERITY ... AUDIT_OBJECT_ID fields. XSOAR AUDIT_IDs grow in insertion order.
+// has), XSOAR records with the 14 core fields plus, on about nine in ten, the newer
+// AUDIT_SEVERITY ... AUDIT_OBJECT_ID fields, and agents' reports about a fleet of 2,000
+// endpoints. XSOAR AUDIT_IDs grow in insertion order.
 // Every record is rendered to JSON once, when made; each vendor's records live in one slice
 // sorted by (time, arrival); a page is found by binary search and served by copying bytes. No
 // record is ever in the future of the simulator clock. A CyberArk Burst spreads its events over

@@ -40,13 +40,14 @@ const (
 	EndpointCreateQuery    Endpoint = "createQuery"     // CyberArk POST /api/audits/stream/createQuery
 	EndpointResults        Endpoint = "results"         // CyberArk POST /api/audits/stream/results
 	EndpointManagementLogs Endpoint = "management_logs" // XSOAR POST /public_api/v1/audits/management_logs
+	EndpointAgentsReports  Endpoint = "agents_reports"  // XSOAR POST /public_api/v1/audits/agents_reports
 )
 
 func endpointVendor(e Endpoint) Vendor {
 	switch e {
 	case EndpointToken, EndpointCreateQuery, EndpointResults:
 		return CyberArk
-	case EndpointManagementLogs:
+	case EndpointManagementLogs, EndpointAgentsReports:
 		return XSOAR
 	}
 	return ""
@@ -84,6 +85,13 @@ type ActiveFault struct {
 }
 
 func (f *Fault) validate() error {
+	// The agents' reports are an endpoint of the XSOAR tenant, not a vendor of their own.
+	if f.Vendor == XSOARAgents {
+		if f.Endpoint != "" && f.Endpoint != EndpointAgentsReports {
+			return fmt.Errorf("vendor %q means endpoint %q, not %q", XSOARAgents, EndpointAgentsReports, f.Endpoint)
+		}
+		f.Vendor, f.Endpoint = XSOAR, EndpointAgentsReports
+	}
 	// Kinds that exist for one vendor only take that vendor when none is given.
 	vendorOnly := func(v Vendor) error {
 		if f.Vendor == "" {

@@ -15,6 +15,9 @@ type generator struct {
 	vocab  *vocab
 	tenant string // CyberArk tenantId
 	keyID  string // XSOAR key ID, for the "Public API - <id>" owner
+	// nowTicks is the feed's clock when the records are made, in the feed's unit: agents'
+	// reports are received by the tenant no later than that.
+	nowTicks int64
 }
 
 func newGenerator(v Vendor, seed, stream uint64, vc *vocab, tenant, keyID string) *generator {
@@ -27,11 +30,14 @@ func newGenerator(v Vendor, seed, stream uint64, vc *vocab, tenant, keyID string
 	}
 }
 
-// make returns one record at ts (epoch ms). id is the XSOAR AUDIT_ID; CyberArk ignores it and
-// draws a UUID.
+// make returns one record at ts (epoch ms; epoch µs for agents' reports). id is the XSOAR
+// AUDIT_ID; CyberArk draws a UUID, and agents' reports have no ID.
 func (g *generator) make(ts, id int64) record {
-	if g.vendor == CyberArk {
+	switch g.vendor {
+	case CyberArk:
 		return g.cyberark(ts)
+	case XSOARAgents:
+		return g.agentReport(ts)
 	}
 	return g.xsoar(ts, id)
 }

@@ -24,6 +24,7 @@ type Simulator struct {
 	log  *slog.Logger
 	ca   *feed
 	xs   *feed
+	ag   *feed // agents' audit reports of the XSOAR tenant
 
 	tokens  *tokenStore
 	nonces  *nonceStore
@@ -51,6 +52,9 @@ type Simulator struct {
 type feed struct {
 	vendor Vendor
 	store  *store
+	// unit is the store's time ticks per millisecond: 1, or 1000 for the agents' reports, whose
+	// TIMESTAMP carries a fraction of a millisecond.
+	unit int64
 
 	mu     sync.Mutex
 	gen    *generator
@@ -87,32 +91,51 @@ func New(opts Options) (*Simulator, error) {
 	s.latency[vendorIndex(XSOAR)].Store(int64(o.Latency))
 	s.ca = s.newFeed(CyberArk, 1)
 	s.xs = s.newFeed(XSOAR, 2)
-	now := o.Now().UnixMilli()
+	s.ag = s.newFeed(XSOARAgents, 3)
+	now := o.Now()
 	s.ca.backfill(o.CyberArkBackfill, o.BackfillSpan, now, o.Seed, o.TenantID, o.XSOARKeyID)
 	s.xs.backfill(o.XSOARBackfill, o.BackfillSpan, now, o.Seed, o.TenantID, o.XSOARKeyID)
+	s.ag.backfill(o.XSOARAgentsBackfill, o.BackfillSpan, now, o.Seed, o.TenantID, o.XSOARKeyID)
 	return s, nil
 }
 
 func (s *Simulator) newFeed(v Vendor, stream uint64) *feed {
 	st := newStore()
+	unit := int64(1)
+	if v == XSOARAgents {
+		unit = 1000
+	}
 	return &feed{
 		vendor: v,
 		store:  st,
+		unit:   unit,
 		gen:    newGenerator(v, s.opts.Seed, stream, st.vocab, s.opts.TenantID, s.opts.XSOARKeyID),
 		nextID: cmp.Or(s.opts.XSOARFirstID, 100001),
 	}
 }
 
 func vendorIndex(v Vendor) int {
-	if v == XSOAR {
+	if v == XSOAR || v == XSOARAgents {
 		return 1
 	}
 	return 0
 }
 
+// streamIndex tells the generators' random streams apart; vendorIndex would give the two XSOAR
+// feeds the same one.
+func streamIndex(v Vendor) int {
+	if v == XSOARAgents {
+		return 2
+	}
+	return vendorIndex(v)
+}
+
 func (s *Simulator) feed(v Vendor) *feed {
-	if v == XSOAR {
+	switch v {
+	case XSOAR:
 		return s.xs
+	case XSOARAgents:
+		return s.ag
 	}
 	return s.ca
 }
@@ -145,7 +168,7 @@ func (s *Simulator) Start() (string, error) {
 	s.baseURL = "http://" + ln.Addr().String()
 	s.wg.Go(func() { _ = s.srv.Serve(ln) })
 	if s.opts.Rate > 0 {
-		for _, f := range []*feed{s.ca, s.xs} {
+		for _, f := range []*feed{s.ca, s.xs, s.ag} {
 			s.wg.Go(func() { s.generate(f, s.opts.Rate) })
 		}
 	}
@@ -203,22 +226,31 @@ func (s *Simulator) generate(f *feed, rate float64) {
 		case <-tick.C:
 			due := int(rate*time.Since(start).Seconds()) - made
 			if due > 0 {
-				f.add(due, s.now, func(_ int, now int64) int64 { return now })
+				f.add(due, s.now, func(_ int, now time.Time) time.Time { return now })
 				made += due
 			}
 		}
 	}
 }
 
-// add makes n records with times at(i, nowMs) and inserts them. It returns their IDs.
-func (f *feed) add(n int, now func() time.Time, at func(i int, nowMs int64) int64) []string {
+// ticks is t in the store's time unit.
+func (f *feed) ticks(t time.Time) int64 {
+	if f.unit == 1000 {
+		return t.UnixMicro()
+	}
+	return t.UnixMilli()
+}
+
+// add makes n records with times at(i, now) and inserts them. It returns their IDs.
+func (f *feed) add(n int, now func() time.Time, at func(i int, now time.Time) time.Time) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	nowMs := now().UnixMilli()
+	t := now()
+	f.gen.nowTicks = f.ticks(t)
 	recs := make([]record, n)
 	ids := make([]string, n)
 	for i := range recs {
-		recs[i] = f.gen.make(at(i, nowMs), f.nextID)
+		recs[i] = f.gen.make(f.ticks(at(i, t)), f.nextID)
 		f.nextID++
 		ids[i] = recs[i].id
 	}
@@ -226,25 +258,27 @@ func (f *feed) add(n int, now func() time.Time, at func(i int, nowMs int64) int6
 	return ids
 }
 
-// backfill generates n records spread over span before nowMs, on all CPUs, already in time order:
+// backfill generates n records spread over span before now, on all CPUs, already in time order:
 // record i gets a time inside the i-th of n equal slots, so no sort is needed.
-func (f *feed) backfill(n int, span time.Duration, nowMs int64, seed uint64, tenant, keyID string) {
+func (f *feed) backfill(n int, span time.Duration, now time.Time, seed uint64, tenant, keyID string) {
 	if n <= 0 {
 		return
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	recs := make([]record, n)
-	spanMs := float64(span.Milliseconds())
-	start := nowMs - span.Milliseconds()
+	nowMs := f.ticks(now) // in the store's unit, as every time below
+	spanMs := float64(span.Milliseconds() * f.unit)
+	start := nowMs - span.Milliseconds()*f.unit
 	workers := max(1, min(runtime.GOMAXPROCS(0), n/1000))
 	per := (n + workers - 1) / workers
 	var wg sync.WaitGroup
 	for w := range workers {
 		lo, hi := w*per, min(n, (w+1)*per)
 		wg.Go(func() {
-			g := newGenerator(f.vendor, seed, uint64(1000+w)<<8|uint64(vendorIndex(f.vendor)), f.store.vocab, tenant, keyID)
+			g := newGenerator(f.vendor, seed, uint64(1000+w)<<8|uint64(streamIndex(f.vendor)), f.store.vocab, tenant, keyID)
 			g.ar.size = bulkChunk
+			g.nowTicks = nowMs
 			for i := lo; i < hi; i++ {
 				ts := start + int64((float64(i)+g.rng.Float64())*spanMs/float64(n))
 				recs[i] = g.make(min(ts, nowMs), f.nextID+int64(i))
@@ -325,6 +359,8 @@ func (s *Simulator) route(path string) (Vendor, Endpoint, string, func(*http.Req
 		return CyberArk, EndpointResults, "cyberark.results", s.handleResults
 	case path == "/public_api/v1/audits/management_logs", path == "/public_api/v1/audits/management_logs/":
 		return XSOAR, EndpointManagementLogs, "xsoar.management_logs", s.handleManagementLogs
+	case path == "/public_api/v1/audits/agents_reports", path == "/public_api/v1/audits/agents_reports/":
+		return XSOAR, EndpointAgentsReports, "xsoar.agents_reports", s.handleAgentsReports
 	case path == "/xsoar" || strings.HasPrefix(path, "/xsoar/"):
 		// The real API answers a wrong prefix with 500, not 404.
 		return XSOAR, "", "xsoar.wrong_path", func(*http.Request) response {

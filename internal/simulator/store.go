@@ -9,10 +9,10 @@ import (
 // serving a page is only copying bytes; the few fields the APIs can filter on are kept beside it as
 // small vocabulary codes so that filtering never parses JSON.
 type record struct {
-	ts   int64     // event time in epoch ms: CyberArk timestamp, XSOAR AUDIT_INSERT_TIME
+	ts   int64     // event time: CyberArk timestamp, XSOAR AUDIT_INSERT_TIME (epoch ms), agents' TIMESTAMP (epoch µs)
 	seq  uint64    // insertion order, unique within a store; breaks ties between equal ts
-	id   string    // uuid, or AUDIT_ID in decimal
-	keys [4]uint16 // filterable fields as vocab codes; which field is which depends on the vendor
+	id   string    // uuid, AUDIT_ID in decimal, or an agents' report's content hash
+	keys [8]uint16 // filterable fields as vocab codes; which field is which depends on the feed
 	raw  []byte    // the record as a JSON object; never modified once stored
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -134,7 +135,23 @@ type xsQuery struct {
 // allow 400 or 500; 500 is what one collector quotes).
 var errWindow = errors.New(xsWindowText)
 
-func parseXSQuery(body []byte) (xsQuery, error) {
+// xsTrail is one audit trail of the Cortex tenant: the management log or the agents' reports.
+// Both take the same request shape and answer in the same envelope.
+type xsTrail struct {
+	vendor     Vendor // the record feed
+	endpoint   Endpoint
+	filterKeys map[string]int // filter field -> record key slot
+	// folded are the key slots whose values a filter matches in any letter case: they are
+	// stored in lower case.
+	folded map[int]bool
+}
+
+var managementTrail = xsTrail{vendor: XSOAR, endpoint: EndpointManagementLogs, filterKeys: xsFilterKeys}
+
+func parseXSQuery(body []byte) (xsQuery, error) { return managementTrail.parse(body) }
+
+// parse validates a request of the trail.
+func (t xsTrail) parse(body []byte) (xsQuery, error) {
 	q := xsQuery{gte: -1 << 63, lte: 1<<63 - 1, in: map[int][][]string{}, to: 100, desc: true}
 	var w xsRequestWire
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -162,7 +179,7 @@ func parseXSQuery(body []byte) (xsQuery, error) {
 			}
 			continue
 		}
-		key, ok := xsFilterKeys[f.Field]
+		key, ok := t.filterKeys[f.Field]
 		if !ok {
 			return q, errors.New("unsupported filter field " + strconv.Quote(f.Field))
 		}
@@ -172,6 +189,11 @@ func parseXSQuery(body []byte) (xsQuery, error) {
 		var vals []string
 		if err := json.Unmarshal(f.Value, &vals); err != nil {
 			return q, errors.New(f.Field + " filter value must be a list of strings")
+		}
+		if t.folded[key] {
+			for i, v := range vals {
+				vals[i] = strings.ToLower(v)
+			}
 		}
 		q.in[key] = append(q.in[key], vals)
 	}
@@ -205,38 +227,57 @@ func parseXSQuery(body []byte) (xsQuery, error) {
 
 // handleManagementLogs implements POST /public_api/v1/audits/management_logs.
 func (s *Simulator) handleManagementLogs(r *http.Request) response {
+	return s.handleTrail(r, managementTrail)
+}
+
+// handleTrail answers a request for one trail: authentication, the licence and RBAC faults, the
+// query, then the page.
+func (s *Simulator) handleTrail(r *http.Request, t xsTrail) response {
 	if r.Method != http.MethodPost {
 		return xsoarError(http.StatusMethodNotAllowed, "Method not allowed")
 	}
 	if !s.xsoarAuth(r) {
 		return xsoarUnauthorized()
 	}
-	if _, ok := s.faults.take(XSOAR, EndpointManagementLogs, FaultLicense); ok {
+	if _, ok := s.faults.take(XSOAR, t.endpoint, FaultLicense); ok {
 		return xsoarError(http.StatusPaymentRequired, "User does not have the required license type")
 	}
-	if _, ok := s.faults.take(XSOAR, EndpointManagementLogs, FaultForbidden); ok {
+	if _, ok := s.faults.take(XSOAR, t.endpoint, FaultForbidden); ok {
 		return xsoarError(http.StatusForbidden, "API key does not have the required RBAC permissions")
 	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return xsoarError(http.StatusBadRequest, "cannot read body")
 	}
-	q, err := parseXSQuery(body)
+	q, err := t.parse(body)
 	if errors.Is(err, errWindow) {
 		return xsoarError(http.StatusInternalServerError, xsWindowText)
 	}
 	if err != nil {
 		return xsoarError(http.StatusBadRequest, err.Error())
 	}
-	_, omitTotal := s.faults.take(XSOAR, EndpointManagementLogs, FaultOmitTotalCount)
-	return s.xsPage(q, !omitTotal)
+	_, omitTotal := s.faults.take(XSOAR, t.endpoint, FaultOmitTotalCount)
+	return s.xsPage(s.feed(t.vendor), q, !omitTotal)
 }
 
-// xsPage renders one page of the filtered, sorted result set. With only time filters the set is
-// a contiguous run of the store found by two binary searches, so paging is O(page). Field filters
-// need a scan of the time range to count total_count.
-func (s *Simulator) xsPage(q xsQuery, withTotal bool) response {
-	st := s.xs.store
+// scaled is a time filter bound in epoch ms in the store's unit, the open bounds kept open.
+func scaled(ms, unit int64) int64 {
+	switch {
+	case ms <= math.MinInt64/unit:
+		return math.MinInt64
+	case ms >= math.MaxInt64/unit:
+		return math.MaxInt64
+	}
+	return ms * unit
+}
+
+// xsPage renders one page of the filtered, sorted result set of feed f. With only time filters
+// the set is a contiguous run of the store found by two binary searches, so paging is O(page).
+// Field filters need a scan of the time range to count total_count. The bounds compare with
+// the exact record time: lte excludes a report a fraction of a millisecond past it.
+func (s *Simulator) xsPage(f *feed, q xsQuery, withTotal bool) response {
+	st := f.store
+	q.gte, q.lte = scaled(q.gte, f.unit), scaled(q.lte, f.unit)
 	m := st.vocab.compile(q.in)
 	limit := q.to
 	if w := s.opts.XSOARResultWindow; w > 0 {

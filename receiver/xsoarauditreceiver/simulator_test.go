@@ -15,7 +15,16 @@ import (
 // throttling, 5xx, truncated, HTML and count-less replies on the way. The simulator keeps the
 // ground truth; every record must arrive exactly once.
 func TestAgainstSimulator(t *testing.T) {
-	sim, err := simulator.New(simulator.Options{XSOARBackfill: 2500, BackfillSpan: time.Hour, Seed: 42})
+	t.Run("management", func(t *testing.T) { againstSimulator(t, simulator.XSOAR, nil) })
+	t.Run("agents_reports", func(t *testing.T) {
+		againstSimulator(t, simulator.XSOARAgents, func(c *Config) { c.LogType, c.Path = logTypeAgentsReports, agentsReportsPath })
+	})
+}
+
+// againstSimulator reads feed v (the management log or the agents' reports) of a simulated
+// tenant that holds records of both.
+func againstSimulator(t *testing.T, v simulator.Vendor, mutate func(*Config)) {
+	sim, err := simulator.New(simulator.Options{XSOARBackfill: 2500, XSOARAgentsBackfill: 2500, BackfillSpan: time.Hour, Seed: 42})
 	require.NoError(t, err)
 	url, err := sim.Start()
 	require.NoError(t, err)
@@ -35,10 +44,14 @@ func TestAgainstSimulator(t *testing.T) {
 	cfg.Poll.Retry.MaxElapsedTime = 0
 	id := storagetest.NewStorageID("test")
 	cfg.Poll.StorageID = &id
+	if mutate != nil {
+		mutate(cfg)
+	}
+	require.NoError(t, cfg.checkLogTypeErr())
 	dir := t.TempDir()
 
 	fault := func(f simulator.Fault) {
-		f.Vendor = simulator.XSOAR
+		f.Vendor = v // the agents' feed stands for its endpoint of the XSOAR tenant
 		_, err := sim.InjectFault(f)
 		require.NoError(t, err)
 	}
@@ -51,19 +64,19 @@ func TestAgainstSimulator(t *testing.T) {
 	r1.stop()
 
 	// While the receiver is down: a burst in one millisecond, and ordinary new records.
-	_, err = sim.Burst(simulator.XSOAR, 600)
+	_, err = sim.Burst(v, 600)
 	require.NoError(t, err)
-	_, err = sim.AddRecords(simulator.RecordsRequest{Vendor: simulator.XSOAR, Count: 50})
+	_, err = sim.AddRecords(simulator.RecordsRequest{Vendor: v, Count: 50})
 	require.NoError(t, err)
 
 	r2 := startReceiver(t, cfg, dir)
 	fault(simulator.Fault{Kind: simulator.FaultHTML, Count: 1})
-	all, err := sim.IDs(simulator.XSOAR)
+	all, err := sim.IDs(v)
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return r1.sink.LogRecordCount()+r2.sink.LogRecordCount() >= len(all) }, waitFor, tick)
 
 	// Records inserted late, behind what was delivered but within the overlap.
-	late, err := sim.AddRecords(simulator.RecordsRequest{Vendor: simulator.XSOAR, Count: 5, Late: time.Second})
+	late, err := sim.AddRecords(simulator.RecordsRequest{Vendor: v, Count: 5, Late: time.Second})
 	require.NoError(t, err)
 	all = append(all, late...)
 	require.Eventually(t, func() bool { return r1.sink.LogRecordCount()+r2.sink.LogRecordCount() >= len(all) }, waitFor, tick)
@@ -74,7 +87,7 @@ func TestAgainstSimulator(t *testing.T) {
 	t.Logf("simulator requests by status: %v", st.Requests)
 	// Every injected fault was met (and survived).
 	for _, status := range []int{429, 503} {
-		require.Positive(t, st.Requests["xsoar.management_logs"][status], "HTTP %d served", status)
+		require.Positive(t, st.Requests["xsoar."+kindOf(cfg.LogType).op][status], "HTTP %d served", status)
 	}
 	require.Zero(t, st.ActiveFaults, "every fault was used up")
 
