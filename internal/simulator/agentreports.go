@@ -95,20 +95,18 @@ var arEndpoints = func() []arEndpoint {
 
 var arVersions = []string{"8.4.1.20311", "8.5.0.13021", "8.5.0.13021", "8.6.0.9120", "7.9.0.14212"}
 
-// agentReport makes one report at ts epoch microseconds. Reports carry no ID: the record's ID
-// is the hash of its JSON, which is what a client has to go by too.
-func (g *generator) agentReport(ts int64) record {
+// agentReport makes one report at ts epoch microseconds; n is its arrival number. Reports
+// carry no ID: the record's ID is the hash of its JSON, which is what a client has to go by too.
+func (g *generator) agentReport(ts, n int64) record {
 	t := &arTemplates[arTemplateIndex[g.rng.IntN(len(arTemplateIndex))]]
 	ep := arEndpoints[g.rng.IntN(len(arEndpoints))]
 	version := g.pick(arVersions)
 	result := g.pick(t.results)
-	// The tenant receives the report a little after the agent wrote it, and never after now.
-	received := ts + 50_000 + g.rng.Int64N(3_000_000)
-	if g.nowTicks > ts {
-		received = min(received, g.nowTicks)
-	} else {
-		received = ts
-	}
+	// The tenant receives the report 0.05 to 3 s after the agent wrote it. The delay follows the
+	// arrival number (7919 and 3,000,000 are coprime), so reports made at one microsecond, as a
+	// burst makes them, still differ: the ground truth is one ID per report. The newest
+	// reports' RECEIVEDTIME may thus lie ahead of the clock; nothing filters on it.
+	received := ts + 50_000 + n*7919%3_000_000
 
 	w := &g.w
 	w.b = w.b[:0]

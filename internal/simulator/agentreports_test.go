@@ -276,3 +276,25 @@ func TestAppendMicros(t *testing.T) {
 		}
 	}
 }
+
+// The ground truth holds one ID per report: reports made at one instant still differ.
+func TestAgentsReportsMadeTogetherDiffer(t *testing.T) {
+	clock := newFakeClock()
+	s, _ := startSim(t, Options{Now: clock.Now, XSOARRateLimit: noLimit, XSOARAgentsBackfill: 20_000, BackfillSpan: time.Minute})
+	for range 5 {
+		if _, err := s.AddRecords(RecordsRequest{Vendor: XSOARAgents, Count: 3000}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Burst(XSOARAgents, 3000); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids, _ := s.IDs(XSOARAgents)
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if seen[id] {
+			t.Fatalf("two reports with ID %s among %d", id, len(ids))
+		}
+		seen[id] = true
+	}
+}

@@ -15,9 +15,6 @@ type generator struct {
 	vocab  *vocab
 	tenant string // CyberArk tenantId
 	keyID  string // XSOAR key ID, for the "Public API - <id>" owner
-	// nowTicks is the feed's clock when the records are made, in the feed's unit: agents'
-	// reports are received by the tenant no later than that.
-	nowTicks int64
 }
 
 func newGenerator(v Vendor, seed, stream uint64, vc *vocab, tenant, keyID string) *generator {
@@ -31,13 +28,14 @@ func newGenerator(v Vendor, seed, stream uint64, vc *vocab, tenant, keyID string
 }
 
 // make returns one record at ts (epoch ms; epoch µs for agents' reports). id is the XSOAR
-// AUDIT_ID; CyberArk draws a UUID, and agents' reports have no ID.
+// AUDIT_ID, and for agents' reports, which have no ID, the arrival number that keeps two of
+// them from being identical; CyberArk draws a UUID.
 func (g *generator) make(ts, id int64) record {
 	switch g.vendor {
 	case CyberArk:
 		return g.cyberark(ts)
 	case XSOARAgents:
-		return g.agentReport(ts)
+		return g.agentReport(ts, id)
 	}
 	return g.xsoar(ts, id)
 }

@@ -246,7 +246,6 @@ func (f *feed) add(n int, now func() time.Time, at func(i int, now time.Time) ti
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t := now()
-	f.gen.nowTicks = f.ticks(t)
 	recs := make([]record, n)
 	ids := make([]string, n)
 	for i := range recs {
@@ -278,7 +277,6 @@ func (f *feed) backfill(n int, span time.Duration, now time.Time, seed uint64, t
 		wg.Go(func() {
 			g := newGenerator(f.vendor, seed, uint64(1000+w)<<8|uint64(streamIndex(f.vendor)), f.store.vocab, tenant, keyID)
 			g.ar.size = bulkChunk
-			g.nowTicks = nowMs
 			for i := lo; i < hi; i++ {
 				ts := start + int64((float64(i)+g.rng.Float64())*spanMs/float64(n))
 				recs[i] = g.make(min(ts, nowMs), f.nextID+int64(i))

@@ -148,8 +148,6 @@ type xsTrail struct {
 
 var managementTrail = xsTrail{vendor: XSOAR, endpoint: EndpointManagementLogs, filterKeys: xsFilterKeys}
 
-func parseXSQuery(body []byte) (xsQuery, error) { return managementTrail.parse(body) }
-
 // parse validates a request of the trail.
 func (t xsTrail) parse(body []byte) (xsQuery, error) {
 	q := xsQuery{gte: -1 << 63, lte: 1<<63 - 1, in: map[int][][]string{}, to: 100, desc: true}
