@@ -37,13 +37,15 @@ type backfillCase struct {
 // backfillCases: records per second against the ideal at 20 ms and 100 ms of API latency, and
 // peak memory for a 100k and a 1M backlog. The memory runs add no latency and lift XSOAR's rate
 // limit, so that a million records drain in about a minute; what they measure is how memory
-// follows the size of the backlog, not the speed.
+// follows the size of the backlog, not the speed. The agents' audit reports (xsoaraudit with
+// log_type: agents_reports) drain under the same tenant limit as the management log.
 var backfillCases = []backfillCase{
 	{vendor: simulator.CyberArk, latency: 20 * time.Millisecond, records: 200_000},
 	{vendor: simulator.CyberArk, latency: 20 * time.Millisecond, records: 200_000, json: true},
 	{vendor: simulator.CyberArk, latency: 100 * time.Millisecond, records: 200_000},
 	{vendor: simulator.XSOAR, latency: 20 * time.Millisecond, records: 200_000, rps: 10},
 	{vendor: simulator.XSOAR, latency: 100 * time.Millisecond, records: 200_000, rps: 10},
+	{vendor: simulator.XSOARAgents, latency: 20 * time.Millisecond, records: 200_000, rps: 10},
 	{vendor: simulator.CyberArk, records: 100_000},
 	{vendor: simulator.CyberArk, records: 1_000_000},
 	{vendor: simulator.XSOAR, records: 100_000},
@@ -57,12 +59,19 @@ func (c backfillCase) format() string {
 	return "proto"
 }
 
+// receiver is the receiver's ID in the collector's configuration.
 func (c backfillCase) receiver() string {
-	if c.vendor == simulator.CyberArk {
+	switch c.vendor {
+	case simulator.CyberArk:
 		return "cyberarkisp"
+	case simulator.XSOARAgents:
+		return agentsStream
 	}
 	return "xsoaraudit"
 }
+
+// label names the case's receiver in the benchmark's name, where a "/" would start a level.
+func (c backfillCase) label() string { return strings.ReplaceAll(c.receiver(), "/", "_") }
 
 // pageSize is each receiver's default page_size, the largest its API serves.
 func (c backfillCase) pageSize() int {
@@ -115,7 +124,7 @@ func (c backfillCase) idealCalls() int {
 //	tokens          CyberArk token requests
 func BenchmarkBackfill(b *testing.B) {
 	for _, c := range backfillCases {
-		name := fmt.Sprintf("%s/latency=%s/records=%d/file=%s", c.receiver(), c.latency, c.records, c.format())
+		name := fmt.Sprintf("%s/latency=%s/records=%d/file=%s", c.label(), c.latency, c.records, c.format())
 		b.Run(name, func(b *testing.B) {
 			var r backfillResult
 			for range b.N {
@@ -153,20 +162,23 @@ func runBackfill(b *testing.B, c backfillCase) backfillResult {
 	b.StopTimer()
 	dir := b.TempDir()
 	opts := simulator.Options{Seed: 42, Latency: c.latency, BackfillSpan: 24 * time.Hour}
-	if c.vendor == simulator.CyberArk {
+	switch c.vendor {
+	case simulator.CyberArk:
 		opts.CyberArkBackfill = c.records
-	} else {
+	case simulator.XSOARAgents:
+		opts.XSOARAgentsBackfill = c.records
+	default:
 		opts.XSOARBackfill = c.records
-		if c.rps == 0 {
-			opts.XSOARRateLimit = -1
-		}
+	}
+	if c.vendor != simulator.CyberArk && c.rps == 0 {
+		opts.XSOARRateLimit = -1
 	}
 	sim, err := simulator.New(opts)
 	require.NoError(b, err)
 	defer sim.Close()
 	backlogEnd := time.Now()
 	url, tp := serveTapped(b, sim)
-	if c.vendor == simulator.XSOAR {
+	if c.vendor != simulator.CyberArk {
 		// A backlog is older than settle_delay (5s): xsoaraudit leaves newer records to the
 		// next poll, a minute later, which would be measured as a minute of slowness.
 		time.Sleep(time.Until(backlogEnd.Add(6 * time.Second)))
@@ -205,7 +217,7 @@ func runBackfill(b *testing.B, c backfillCase) backfillResult {
 			n += k
 		}
 		switch label {
-		case "cyberark.createQuery", "cyberark.results", "xsoar.management_logs":
+		case "cyberark.createQuery", "cyberark.results", "xsoar.management_logs", "xsoar.agents_reports":
 			res.calls += n
 		case "cyberark.token":
 			res.tokens += n
@@ -267,11 +279,14 @@ func backfillConfig(c backfillCase, dir, url, out string) string {
     client_secret: %[4]s
     api_key: %[5]s`, url, simulator.DefaultWebAppID, simulator.DefaultClientID, simulator.DefaultClientSecret, simulator.DefaultAPIKey)
 	} else {
-		recv = fmt.Sprintf(`  xsoaraudit:
+		recv = fmt.Sprintf(`  %s:
     endpoint: %s
     api_key_id: "%s"
     api_key: %s
-    security_level: advanced`, url, simulator.DefaultXSOARKeyID, simulator.DefaultXSOARKey)
+    security_level: advanced`, c.receiver(), url, simulator.DefaultXSOARKeyID, simulator.DefaultXSOARKey)
+		if c.vendor == simulator.XSOARAgents {
+			recv += "\n    log_type: agents_reports"
+		}
 	}
 	return fmt.Sprintf(`
 extensions:

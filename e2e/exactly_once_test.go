@@ -15,16 +15,22 @@ import (
 const backfill = 20000
 
 func backfillOptions() simulator.Options {
-	return simulator.Options{CyberArkBackfill: backfill, XSOARBackfill: backfill, BackfillSpan: 2 * time.Hour}
+	return simulator.Options{CyberArkBackfill: backfill, XSOARBackfill: backfill, XSOARAgentsBackfill: backfill, BackfillSpan: 2 * time.Hour}
 }
 
-// 1. A backfill of 20,000 records per vendor arrives exactly once.
+// allFeeds are every record feed of the simulator: CyberArk, the Cortex tenant's management
+// log, and its agents' reports, which the third receiver of an env with agents reads.
+var allFeeds = []simulator.Vendor{simulator.CyberArk, simulator.XSOAR, simulator.XSOARAgents}
+
+// 1. A backfill of 20,000 records per stream (CyberArk, the XSOAR management log, the agents'
+// reports) arrives exactly once.
 func TestBackfillArrivesExactlyOnce(t *testing.T) {
 	e := newEnv(t, backfillOptions())
+	e.agents = true
 	start := time.Now()
 	agent := startCollector(t, e.dir, "agent", e.agentConfig(e.syncExporter(), ""))
 	got := e.waitExactlyOnce(3*time.Minute, agent)
-	t.Logf("backfill of %d records per vendor in %s: %v", backfill, time.Since(start).Round(time.Millisecond), got)
+	t.Logf("backfill of %d records per stream in %s: %v", backfill, time.Since(start).Round(time.Millisecond), got)
 }
 
 // 2. The same while the collector is killed with SIGKILL at five random moments. Nothing is
@@ -35,8 +41,9 @@ func TestBackfillArrivesExactlyOnce(t *testing.T) {
 // so the backend can drop them.
 func TestSIGKILLRestartsExactlyOnce(t *testing.T) {
 	const kills = 5
-	maxDups := map[string]int{"cyberarkisp": kills * 500, "xsoaraudit": kills * 100} // page_size defaults
+	maxDups := map[string]int{"cyberarkisp": kills * 500, "xsoaraudit": kills * 100, agentsStream: kills * 100} // page_size defaults
 	e := newEnv(t, backfillOptions())
+	e.agents = true
 	agent := startCollector(t, e.dir, "agent", e.agentConfig(e.syncExporter(), ""))
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	for i := range kills {
@@ -45,7 +52,8 @@ func TestSIGKILLRestartsExactlyOnce(t *testing.T) {
 		time.Sleep(wait)
 		before := received(t, e.out)
 		agent.kill()
-		t.Logf("kill %d after %s: %d + %d records received so far", i+1, wait, len(before["cyberarkisp"]), len(before["xsoaraudit"]))
+		t.Logf("kill %d after %s: %d + %d + %d records received so far", i+1, wait,
+			len(before["cyberarkisp"]), len(before["xsoaraudit"]), len(before[agentsStream]))
 		agent.start()
 	}
 	got := e.waitAllArrived(time.Now(), 3*time.Minute, agent)
@@ -57,7 +65,8 @@ func TestSIGKILLRestartsExactlyOnce(t *testing.T) {
 
 // 3. The same with every fault switched on in turn: exactly once, and the collector never exits.
 func TestFaultsExactlyOnce(t *testing.T) {
-	e := newEnv(t, simulator.Options{CyberArkBackfill: 2000, XSOARBackfill: 2000, BackfillSpan: time.Hour, Rate: 2})
+	e := newEnv(t, simulator.Options{CyberArkBackfill: 2000, XSOARBackfill: 2000, XSOARAgentsBackfill: 2000, BackfillSpan: time.Hour, Rate: 2})
+	e.agents = true
 	agent := startCollector(t, e.dir, "agent", e.agentConfig(e.syncExporter(), ""))
 	e.waitExactlyOnce(2*time.Minute, agent)
 	t.Cleanup(func() {
@@ -78,9 +87,10 @@ func TestFaultsExactlyOnce(t *testing.T) {
 		{"HTML page with status 200", &simulator.Fault{Kind: simulator.FaultHTML, Count: 3}, nil},
 		{"expired cursor", &simulator.Fault{Kind: simulator.FaultExpireCursor, Vendor: simulator.CyberArk, Count: 2}, nil},
 		{"missing total_count", &simulator.Fault{Kind: simulator.FaultOmitTotalCount, Vendor: simulator.XSOAR, Count: 20}, nil},
+		{"agents_reports alone answers 502", &simulator.Fault{Kind: simulator.FaultStatus, Status: 502, Vendor: simulator.XSOARAgents, Count: 4}, nil},
 		{"token revoked mid-stream", nil, func() { e.sim.RevokeTokens() }},
 		{"burst of 3,000 records in one time unit", nil, func() {
-			for _, v := range []simulator.Vendor{simulator.CyberArk, simulator.XSOAR} {
+			for _, v := range allFeeds {
 				_, err := e.sim.Burst(v, 3000)
 				require.NoError(t, err)
 			}
@@ -95,7 +105,7 @@ func TestFaultsExactlyOnce(t *testing.T) {
 			if f.add != nil {
 				f.add()
 			}
-			for _, v := range []simulator.Vendor{simulator.CyberArk, simulator.XSOAR} {
+			for _, v := range allFeeds {
 				_, err := e.sim.AddRecords(simulator.RecordsRequest{Vendor: v, Count: 300})
 				require.NoError(t, err)
 			}
@@ -110,11 +120,12 @@ func TestFaultsExactlyOnce(t *testing.T) {
 // Records inserted late (with an event time already behind the checkpoint) arrive exactly once
 // when the receivers re-read an overlap that covers the lateness.
 func TestLateRecordsWithOverlapExactlyOnce(t *testing.T) {
-	e := newEnv(t, simulator.Options{CyberArkBackfill: 1000, XSOARBackfill: 1000, BackfillSpan: time.Hour, Rate: 2})
+	e := newEnv(t, simulator.Options{CyberArkBackfill: 1000, XSOARBackfill: 1000, XSOARAgentsBackfill: 1000, BackfillSpan: time.Hour, Rate: 2})
+	e.agents = true
 	agent := startCollector(t, e.dir, "agent", e.agentConfig(e.syncExporter(), "    overlap: 1m"))
 	e.waitExactlyOnce(2*time.Minute, agent)
 	for round := range 3 {
-		for _, v := range []simulator.Vendor{simulator.CyberArk, simulator.XSOAR} {
+		for _, v := range allFeeds {
 			_, err := e.sim.AddRecords(simulator.RecordsRequest{Vendor: v, Count: 50, Late: 30 * time.Second})
 			require.NoError(t, err)
 		}

@@ -111,8 +111,8 @@ func (c *collector) logs() string {
 	return string(b)
 }
 
-// received reads the file exporter's output: the log.record.uid of every record, by receiver
-// type (taken from the instrumentation scope name).
+// received reads the file exporter's output: the log.record.uid of every record, by stream
+// (streamOf: the receiver type, and xsoaraudit/agents for the agents' reports).
 func received(t testing.TB, path string) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
@@ -136,12 +136,31 @@ func received(t testing.TB, path string) map[string][]string {
 		}
 		ld, err := u.UnmarshalLogs(line)
 		require.NoError(t, err, "the file exporter wrote a line that is not OTLP JSON")
-		eachUID(ld, func(scope, uid string) {
-			kind := receiverOf(scope)
-			out[kind] = append(out[kind], uid)
-		})
+		for _, rl := range ld.ResourceLogs().All() {
+			for _, sl := range rl.ScopeLogs().All() {
+				for _, lr := range sl.LogRecords().All() {
+					uid, _ := lr.Attributes().Get("log.record.uid")
+					kind := streamOf(sl.Scope().Name(), lr)
+					out[kind] = append(out[kind], uid.AsString())
+				}
+			}
+		}
 	}
 	return out
+}
+
+// agentsStream keys the agents' audit reports, which xsoaraudit reads with the scope of its
+// management log: the instance that reads them in agentConfig has this ID.
+const agentsStream = "xsoaraudit/agents"
+
+// streamOf is the stream a record belongs to: its receiver type, from the scope name, and for
+// xsoaraudit the agents' reports apart, by their event names.
+func streamOf(scope string, lr plog.LogRecord) string {
+	kind := receiverOf(scope)
+	if kind == "xsoaraudit" && strings.HasPrefix(lr.EventName(), "cortex.agent_report") {
+		return agentsStream
+	}
+	return kind
 }
 
 // eachUID calls fn with the scope name and log.record.uid of every record ("" when missing).
@@ -202,10 +221,34 @@ type env struct {
 	backend *collector
 	out     string
 	otlp    int
+	// agents adds a third receiver, xsoaraudit/agents, that reads the agents' audit reports of
+	// the same tenant, to agentConfig and to the comparison with the ground truth.
+	agents bool
 }
 
-// agentConfig renders the config of the collector under test. extra is appended to both receivers.
+// agentConfig renders the config of the collector under test. extra is appended to every receiver.
 func (e *env) agentConfig(exporter, extra string) string {
+	receivers := "cyberarkisp, xsoaraudit"
+	agents := ""
+	if e.agents {
+		receivers += ", " + agentsStream
+		agents = fmt.Sprintf(`
+  %[1]s:
+    log_type: agents_reports
+    product: xsiam
+    endpoint: %[2]s
+    api_key_id: "%[3]s"
+    api_key: %[4]s
+    start_time: 3 hours ago
+    poll_interval: 1s
+    settle_delay: 1s
+    requests_per_second: 9
+    storage: file_storage
+    retry_on_failure:
+      initial_interval: 100ms
+      max_interval: 1s
+%[5]s`, agentsStream, e.sim.URL(), simulator.DefaultXSOARKeyID, simulator.DefaultXSOARKey, extra)
+	}
 	return fmt.Sprintf(`
 extensions:
   file_storage:
@@ -240,7 +283,7 @@ receivers:
     retry_on_failure:
       initial_interval: 100ms
       max_interval: 1s
-%[10]s
+%[10]s%[11]s
 exporters:
 %[9]s
 service:
@@ -250,10 +293,10 @@ service:
       level: none
   pipelines:
     logs:
-      receivers: [cyberarkisp, xsoaraudit]
+      receivers: [%[12]s]
       exporters: [otlp_http]
 `, e.dir, e.sim.URL(), simulator.DefaultWebAppID, simulator.DefaultClientID, simulator.DefaultClientSecret, simulator.DefaultAPIKey,
-		simulator.DefaultXSOARKeyID, simulator.DefaultXSOARKey, exporter, extra)
+		simulator.DefaultXSOARKeyID, simulator.DefaultXSOARKey, exporter, extra, agents, receivers)
 }
 
 // syncExporter sends each page to the backend inside ConsumeLogs: the checkpoint moves only
@@ -328,7 +371,7 @@ func (e *env) waitAllArrived(cutoff time.Time, timeout time.Duration, agents ...
 	var last map[string]delivery
 	deadline := time.Now().Add(timeout)
 	for {
-		for kind, v := range map[string]simulator.Vendor{"cyberarkisp": simulator.CyberArk, "xsoaraudit": simulator.XSOAR} {
+		for kind, v := range e.streams() {
 			ids, err := e.sim.IDsBetween(v, time.Time{}, cutoff)
 			require.NoError(e.t, err)
 			truth[kind] = ids
@@ -366,6 +409,15 @@ func (e *env) waitAllArrived(cutoff time.Time, timeout time.Duration, agents ...
 		require.Zero(e.t, d.missing, "%s: %v", kind, d)
 	}
 	return last
+}
+
+// streams are the record feeds compared with the ground truth, by stream name.
+func (e *env) streams() map[string]simulator.Vendor {
+	m := map[string]simulator.Vendor{"cyberarkisp": simulator.CyberArk, "xsoaraudit": simulator.XSOAR}
+	if e.agents {
+		m[agentsStream] = simulator.XSOARAgents
+	}
+	return m
 }
 
 func missingIDs(truth, got []string) []string {
