@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 )
@@ -47,7 +48,7 @@ func openBolt(path string, readOnly bool) (*bbolt.DB, error) {
 		return nil, err
 	}
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockWait, ReadOnly: readOnly})
-	if errors.Is(err, bbolt.ErrTimeout) {
+	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("%s: %w", path, errHeld)
 	}
 	return db, err
@@ -61,7 +62,7 @@ func snapshot(path string) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
-	defer src.Close()
+	defer func() { _ = src.Close() }()
 	dst, err := os.CreateTemp("", "auditctl-checkpoint-*")
 	if err != nil {
 		return "", nil, err

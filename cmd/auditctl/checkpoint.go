@@ -193,13 +193,13 @@ func (s *session) showCheckpoints(conf *confmap.Conf, f checkpointFlags) int {
 		}
 	} else {
 		tw := tabwriter.NewWriter(s.stdout, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "RECEIVER\tCHECKPOINT (UTC)\tLAG\tDELIVERED\tBOUNDARY IDS\tSOURCE\tKEY")
+		_, _ = fmt.Fprintln(tw, "RECEIVER\tCHECKPOINT (UTC)\tLAG\tDELIVERED\tBOUNDARY IDS\tSOURCE\tKEY")
 		for _, r := range rows {
 			key := r.Key
 			if !r.Current {
 				key += " (not this configuration's)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", r.Receiver, stamp(r.Time), time.Duration(r.LagSec)*time.Second,
+			_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", r.Receiver, stamp(r.Time), time.Duration(r.LagSec)*time.Second,
 				r.Records, r.Boundary, terminalSafe(r.Source), key)
 		}
 		_ = tw.Flush()
