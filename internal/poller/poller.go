@@ -272,6 +272,7 @@ func (p *Poller) poll(ctx context.Context) (more bool, err error) {
 		p.set.Telemetry.Pages.Add(ctx, 1)
 		n := len(res.page.Keys)
 		delivered, err := p.deliver(ctx, res.page, res.read)
+		res.page.lease.release() // a page dropped as already delivered, or abandoned at shutdown
 		if err != nil {
 			return false, err
 		}
@@ -349,6 +350,7 @@ func (p *Poller) deliver(ctx context.Context, page Page, read time.Time) (int, e
 			return 0, err
 		}
 	}
+	page.lease.release() // before the checkpoint's fsync: the page is the consumer's now
 	limit := read
 	if !p.bound.IsZero() && p.bound.Before(limit) {
 		limit = p.bound

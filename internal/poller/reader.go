@@ -10,7 +10,8 @@ import (
 // from the API, decode page k+1, deliver page k (the engine's loop). The API's latency, the
 // conversion and the pipeline's work then overlap instead of adding up, while the pages still
 // reach the engine in order. Unbuffered channels keep at most three pages in memory, whatever
-// the backlog.
+// the backlog; and every page decoded holds one of the process's leases until delivered, so
+// that many receivers together hold a bounded number.
 type reader struct {
 	pages  chan result
 	cancel context.CancelFunc
@@ -26,6 +27,10 @@ type result struct {
 }
 
 func startReader(ctx context.Context, q Query, now func() time.Time) *reader {
+	return startReaderWith(ctx, q, now, processLeases)
+}
+
+func startReaderWith(ctx context.Context, q Query, now func() time.Time, leases *leases) *reader {
 	ctx, cancel := context.WithCancel(ctx)
 	r := &reader{pages: make(chan result), cancel: cancel}
 	fetched := make(chan result)
@@ -33,17 +38,39 @@ func startReader(ctx context.Context, q Query, now func() time.Time) *reader {
 		defer close(fetched)
 		for {
 			page, done, err := q.Next(ctx)
-			if !send(ctx, fetched, result{page: page, done: done, err: err, read: now()}) || done || err != nil {
+			read := now()
+			if err == nil && !done && page.Decode == nil { // decoded by Next
+				if page.lease, err = leases.acquire(ctx); err != nil {
+					return
+				}
+			}
+			if !send(ctx, fetched, result{page: page, done: done, err: err, read: read}) {
+				page.lease.release()
+				return
+			}
+			if done || err != nil {
 				return
 			}
 		}
 	})
 	r.wg.Go(func() { // decode, while the next request is in flight
 		for res := range fetched {
-			if res.err == nil && !res.done {
-				res.page, res.err = res.page.Decoded()
+			if res.err == nil && !res.done && res.page.Decode != nil {
+				ls, err := leases.acquire(ctx)
+				if err != nil {
+					return
+				}
+				if res.page, res.err = res.page.Decoded(); res.err != nil {
+					ls.release()
+				} else {
+					res.page.lease = ls
+				}
 			}
-			if !send(ctx, r.pages, res) || res.done || res.err != nil {
+			if !send(ctx, r.pages, res) {
+				res.page.lease.release()
+				return
+			}
+			if res.done || res.err != nil {
 				return
 			}
 		}

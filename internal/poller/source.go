@@ -25,6 +25,8 @@ type Page struct {
 	// engine can convert this page while the next request is in flight. The engine calls it
 	// once per page, in page order, on one goroutine.
 	Decode func() (Page, error)
+
+	lease *lease // the engine's: held from decoding until the next consumer took the page
 }
 
 // Decoded returns the page converted: itself, or what its Decode returns.
