@@ -7,12 +7,12 @@ import (
 	"time"
 )
 
-// leases bound the pages that the receivers of a process hold decoded at once. A page takes a
-// lease before it is decoded (or, for a source that decodes in Next, once Next returned it) and
-// gives it back when the next consumer has taken it. Without them, a hundred receivers catching
-// up together each held a page or two decoded while their engines waited on a shared exporter
-// and the checkpoints' fsync, and decoded them all at once on two CPUs: the heap peaked near
-// 190 MB, where the same backlogs need 4 pages at a time.
+// leases bound the pages that the receivers of a process hold at once. A page takes a lease as
+// soon as Next returned it, before its reader asks for the next one, and gives it back when the
+// next consumer has taken it; a page waiting for a lease holds up only its own receiver's next
+// request. Without them, a hundred receivers catching up together each held two or three pages
+// fetched and decoded while their engines waited on a shared exporter and the checkpoints'
+// fsync, and decoded them all at once on two CPUs: the heap peaked near 190 MB.
 //
 // A lease is never taken across an API call, so a tenant that throttles or hangs holds none;
 // and it ends by itself after hold, so a page stuck in a stalled pipeline (an exporter that
@@ -26,9 +26,9 @@ func newLeases(n int, hold time.Duration) *leases {
 	return &leases{slots: make(chan struct{}, n), hold: hold}
 }
 
-// processLeases are the leases of every receiver of this process: two pages for each CPU Go
-// runs on, as one receiver alone needs two (one page delivered while the next is decoded).
-var processLeases = newLeases(2*runtime.GOMAXPROCS(0), time.Second)
+// processLeases are the leases of every receiver of this process: three pages for each CPU Go
+// runs on, as one receiver alone needs three (one delivered, one decoded, one fetched).
+var processLeases = newLeases(3*runtime.GOMAXPROCS(0), time.Second)
 
 // lease is one page's share of the budget.
 type lease struct {

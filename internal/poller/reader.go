@@ -10,7 +10,7 @@ import (
 // from the API, decode page k+1, deliver page k (the engine's loop). The API's latency, the
 // conversion and the pipeline's work then overlap instead of adding up, while the pages still
 // reach the engine in order. Unbuffered channels keep at most three pages in memory, whatever
-// the backlog; and every page decoded holds one of the process's leases until delivered, so
+// the backlog; and every page fetched holds one of the process's leases until delivered, so
 // that many receivers together hold a bounded number.
 type reader struct {
 	pages  chan result
@@ -39,7 +39,7 @@ func startReaderWith(ctx context.Context, q Query, now func() time.Time, leases 
 		for {
 			page, done, err := q.Next(ctx)
 			read := now()
-			if err == nil && !done && page.Decode == nil { // decoded by Next
+			if err == nil && !done { // the next request waits until this page has its lease
 				if page.lease, err = leases.acquire(ctx); err != nil {
 					return
 				}
@@ -56,10 +56,7 @@ func startReaderWith(ctx context.Context, q Query, now func() time.Time, leases 
 	r.wg.Go(func() { // decode, while the next request is in flight
 		for res := range fetched {
 			if res.err == nil && !res.done && res.page.Decode != nil {
-				ls, err := leases.acquire(ctx)
-				if err != nil {
-					return
-				}
+				ls := res.page.lease
 				if res.page, res.err = res.page.Decoded(); res.err != nil {
 					ls.release()
 				} else {
