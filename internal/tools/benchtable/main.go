@@ -1,7 +1,8 @@
 // Command benchtable turns the Go benchmark output of `make bench` into the one table the
 // README's performance section shows: page conversion against json.Unmarshal, backfill
 // throughput against the API's ideal, memory for a small and a large backlog, CPU per million
-// records and API calls. It marks each target met or missed and exits 1 when one is missed.
+// records and API calls, and one collector carrying many tenants. It marks each target met or
+// missed and exits 1 when one is missed.
 //
 //	go run ./benchtable ../../_build/bench.txt
 package main
@@ -80,6 +81,7 @@ type results struct {
 	convert  map[string]map[string]samples // receiver → "receiver" or "json.Unmarshal"
 	order    []string                      // receivers in the order of the output
 	backfill []*backfill
+	tenants  []*tenants
 }
 
 func read(r io.Reader, name string) (*results, error) {
@@ -133,13 +135,25 @@ func read(r io.Reader, name string) (*results, error) {
 				res.backfill[i].s = samples{}
 			}
 			res.backfill[i].s.add(rec)
+		case "Tenants":
+			t, err := parseTenants(keys)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", rec.Name.Full(), err)
+			}
+			i := slices.IndexFunc(res.tenants, t.same)
+			if i < 0 {
+				t.s = samples{}
+				res.tenants = append(res.tenants, t)
+				i = len(res.tenants) - 1
+			}
+			res.tenants[i].s.add(rec)
 		}
 	}
 	if err := br.Err(); err != nil {
 		return nil, err
 	}
-	if len(res.convert) == 0 && len(res.backfill) == 0 {
-		return nil, errors.New("no ConvertPage or Backfill benchmark in the input")
+	if len(res.convert) == 0 && len(res.backfill) == 0 && len(res.tenants) == 0 {
+		return nil, errors.New("no ConvertPage, Backfill or Tenants benchmark in the input")
 	}
 	return res, nil
 }
@@ -188,6 +202,15 @@ func (r *results) print(w io.Writer) (missed int) {
 		return "**missed**"
 	}
 	fmt.Fprintf(w, "Machine: %s\n", r.cpu)
+	r.printBackfill(w, mark)
+	if len(r.tenants) > 0 {
+		printTenants(w, r.tenants, mark)
+	}
+	return missed
+}
+
+// printBackfill writes the tables of page conversion and of backfills.
+func (r *results) printBackfill(w io.Writer, mark func(bool) string) {
 	if len(r.convert) > 0 {
 		fmt.Fprintf(w, "\nPage conversion, one full page (CyberArk 500 events, XSOAR 100 records), median of the runs; target ratio <= %.2f\n\n", maxConvertRatio)
 		fmt.Fprintln(w, "| Receiver | ns/record | allocs/record | json.Unmarshal ns/record | json.Unmarshal allocs/record | Ratio ns | Ratio allocs | Target |")
@@ -206,7 +229,7 @@ func (r *results) print(w io.Writer) (missed int) {
 		}
 	}
 	if len(r.backfill) == 0 {
-		return missed
+		return
 	}
 	fmt.Fprintf(w, "\nBackfill through otelcol-audit: simulator -> receiver -> file exporter, checkpoints in file_storage (fsync); target ratio >= %.2f\n\n", minIdealRatio)
 	fmt.Fprintln(w, "| Receiver | Latency | Records | File | Records/s | Ideal records/s | Ratio | Target | API ms/call | API busy | Peak RSS MiB | CPU s per 1M records | API calls (minimum, allowed) | Token requests |")
@@ -265,7 +288,6 @@ func (r *results) print(w io.Writer) (missed int) {
 		fmt.Fprintln(w, "|---|---:|---:|---:|---|")
 		_, _ = mem.WriteTo(w)
 	}
-	return missed
 }
 
 func thousands(n int) string {
