@@ -73,7 +73,7 @@ func TestABadTenantDelaysNoOther(t *testing.T) {
 		}
 	}
 	healthy := []int{0, 3}
-	waitHealthy(t, agent, out, truth, healthy, time.Now(), 30*time.Second)
+	waitHealthyTenants(t, agent, out, truth, healthy, time.Now(), 30*time.Second)
 	for round := range 2 {
 		time.Sleep(3 * time.Second)
 		added := time.Now()
@@ -85,7 +85,7 @@ func TestABadTenantDelaysNoOther(t *testing.T) {
 			}
 		}
 		// One poll, XSOAR's settle_delay, and the time a poll and the exporter take.
-		took := waitHealthy(t, agent, out, truth, healthy, added, isolationPoll+time.Second+3*time.Second)
+		took := waitHealthyTenants(t, agent, out, truth, healthy, added, isolationPoll+time.Second+3*time.Second)
 		t.Logf("round %d: the healthy tenants' new records arrived in %s", round+1, took.Round(time.Millisecond))
 	}
 
@@ -109,9 +109,9 @@ func TestABadTenantDelaysNoOther(t *testing.T) {
 	require.True(t, agent.running(), "agent log:\n%s", tail(agent.logs()))
 }
 
-// waitHealthy waits until every record of the healthy tenants in truth arrived, and checks that
+// waitHealthyTenants waits until every record of the healthy tenants in truth arrived, and checks that
 // none arrived twice. It returns how long after since that was.
-func waitHealthy(t *testing.T, agent *collector, out string, truth map[string]int, healthy []int, since time.Time, within time.Duration) time.Duration {
+func waitHealthyTenants(t *testing.T, agent *collector, out string, truth map[string]int, healthy []int, since time.Time, within time.Duration) time.Duration {
 	t.Helper()
 	deadline := since.Add(within)
 	for {
