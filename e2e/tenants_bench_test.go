@@ -5,7 +5,6 @@ package e2e
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -280,22 +279,7 @@ func goroutines(port int) (int, error) {
 }
 
 // residentNow is the process's resident set size in bytes, VmRSS of /proc/<pid>/status.
-func residentNow(pid int) (int64, error) {
-	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.Lines(string(status)) {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			var kib int64
-			if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kib); err != nil {
-				return 0, fmt.Errorf("VmRSS %q: %w", rest, err)
-			}
-			return kib << 10, nil
-		}
-	}
-	return 0, errors.New("no VmRSS in /proc/<pid>/status")
-}
+func residentNow(pid int) (int64, error) { return statusBytes(pid, "VmRSS") }
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/<pid>/stat: 100 on Linux.
 const clockTicks = 100
