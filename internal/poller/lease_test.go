@@ -91,7 +91,8 @@ func TestLeasesBoundThePagesDecodedAcrossReaders(t *testing.T) {
 		for range 6 {
 			queries = append(queries, &countingQuery{lazy: lazy, decoded: &decoded})
 		}
-		readers := startCounting(t, newLeases(3, time.Hour), queries...)
+		l := newLeases(3, time.Hour)
+		readers := startCounting(t, l, queries...)
 		most := int32(3)
 		if !lazy {
 			most = 3 + 6
@@ -103,10 +104,11 @@ func TestLeasesBoundThePagesDecodedAcrossReaders(t *testing.T) {
 		require.NotNil(t, res.page.lease)
 		n = settled(&decoded)
 		assert.LessOrEqual(t, n, most, "lazy=%v: a page the engine holds keeps its lease", lazy)
+		// Which reader's page takes the freed lease is up to the scheduler, and that reader may
+		// still be handing its previous page over: what is certain is that a waiting page takes it.
 		res.page.lease.release()
-		if lazy { // an eager reader's next page was decoded already, and waited for this lease
-			assert.Greater(t, settled(&decoded), n, "a page delivered frees a lease for one more")
-		}
+		assert.Eventually(t, func() bool { return len(l.slots) == 3 }, 5*time.Second, time.Millisecond,
+			"lazy=%v: a page delivered frees its lease for a page waiting for one", lazy)
 	}
 }
 
