@@ -10,14 +10,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
 	"github.com/jonboulle/clockwork"
 	"go.opentelemetry.io/collector/config/configretry"
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
+
+	"github.com/secaudit/otelcol-audit/internal/pacing"
 )
 
 // DefaultMaxResponseBytes caps a response body: far above a full page of either API (a 500-event
@@ -79,7 +79,7 @@ type Response struct {
 // per-request signatures are fresh. op names the call in errors, logs and metrics. A 2xx
 // response is returned; any other status is a *StatusError after the retries allowed.
 func (c *Client) Do(ctx context.Context, op string, newReq func(context.Context) (*http.Request, error)) (*Response, error) {
-	bo := NewBackOff(c.s.Retry)
+	bo := pacing.NewBackOff(c.s.Retry)
 	start := c.s.Clock.Now()
 	for attempt := 1; ; attempt++ {
 		resp, wait, err := c.attempt(ctx, op, newReq)
@@ -101,27 +101,15 @@ func (c *Client) Do(ctx context.Context, op string, newReq func(context.Context)
 		elapsed := c.s.Clock.Since(start)
 		if limit := c.s.Retry.MaxElapsedTime; limit > 0 && elapsed+next > limit {
 			c.observe(ctx, op, StatusCode(err), "failed")
-			return nil, fmt.Errorf("%w (gave up after %d attempts in %s)", err, attempt, elapsed.Round(time.Millisecond))
+			return nil, &GaveUpError{Err: err, Attempts: attempt, Elapsed: elapsed.Round(time.Millisecond)}
 		}
 		c.observe(ctx, op, StatusCode(err), "retried")
 		c.s.Logger.Debug("Retrying vendor API call", zap.String("call", op), zap.Int("attempt", attempt),
 			zap.Duration("wait", next), zap.String("error", err.Error()))
-		if err := Sleep(ctx, c.s.Clock, next); err != nil {
+		if err := pacing.Sleep(ctx, c.s.Clock, next); err != nil {
 			return nil, err
 		}
 	}
-}
-
-// NewBackOff returns the capped exponential backoff with jitter that retry_on_failure describes.
-// Callers enforce max_elapsed_time themselves (or, for refused pages, never give up).
-func NewBackOff(cfg configretry.BackOffConfig) *backoff.ExponentialBackOff {
-	bo := backoff.NewExponentialBackOff()
-	bo.InitialInterval = cfg.InitialInterval
-	bo.RandomizationFactor = cfg.RandomizationFactor
-	bo.Multiplier = cfg.Multiplier
-	bo.MaxInterval = cfg.MaxInterval
-	bo.Reset()
-	return bo
 }
 
 // attempt sends one request. wait is how long a Retry-After header asked to wait.
@@ -154,7 +142,7 @@ func (c *Client) attempt(ctx context.Context, op string, newReq func(context.Con
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil, retryAfter(resp.Header.Get("Retry-After"), c.s.Clock.Now()), &StatusError{
-			Op: op, Status: resp.StatusCode, Body: snippet([]byte(c.scrub(string(body[:min(len(body), 4096)])))), Header: resp.Header.Clone(),
+			Op: op, Status: resp.StatusCode, Body: Quote(string(body[:min(len(body), 4096)]), maxStatusBody, c.s.Secrets), Header: resp.Header.Clone(),
 		}
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, 0, nil
@@ -197,28 +185,3 @@ func (c *Client) Secrets() *Secrets {
 	return c.s.Secrets
 }
 
-// Sleep waits for d on clock, returning early with the context's error when ctx ends.
-func Sleep(ctx context.Context, clock clockwork.Clock, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := clock.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.Chan():
-		return nil
-	}
-}
-
-// snippet returns the start of a response body for an error message, on one line. Callers
-// scrub secrets before cutting, so that no secret straddles the cut.
-func snippet(body []byte) string {
-	const max = 512
-	s := strings.TrimSpace(string(body))
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return strings.Join(strings.Fields(s), " ")
-}

@@ -175,6 +175,9 @@ func TestGivesUpAfterMaxElapsedTime(t *testing.T) {
 	err := recv(t, done)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "gave up after 2 attempts")
+	var gaveUp *GaveUpError
+	require.ErrorAs(t, err, &gaveUp, "exhausted retries are a typed error")
+	assert.Equal(t, 2, gaveUp.Attempts)
 	assert.Equal(t, 503, StatusCode(err))
 }
 

@@ -72,3 +72,18 @@ func retryAfter(v string, now time.Time) time.Duration {
 	}
 	return min(d, MaxRetryAfter)
 }
+
+// GaveUpError is a retryable failure that outlasted retry_on_failure::max_elapsed_time.
+type GaveUpError struct {
+	Err      error
+	Attempts int
+	Elapsed  time.Duration
+}
+
+func (e *GaveUpError) Error() string { return e.Err.Error() + " (" + e.Account() + ")" }
+func (e *GaveUpError) Unwrap() error { return e.Err }
+
+// Account tells how long the client tried, for messages that rephrase Err.
+func (e *GaveUpError) Account() string {
+	return fmt.Sprintf("gave up after %d attempts in %s", e.Attempts, e.Elapsed)
+}

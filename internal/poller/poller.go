@@ -21,7 +21,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
-	"github.com/secaudit/otelcol-audit/internal/httpapi"
+	"github.com/secaudit/otelcol-audit/internal/pacing"
 	"github.com/secaudit/otelcol-audit/internal/starttime"
 )
 
@@ -246,7 +246,7 @@ func (p *Poller) run(ctx context.Context) {
 				wait = 0
 			}
 		}
-		if httpapi.Sleep(ctx, p.clock, wait) != nil {
+		if pacing.Sleep(ctx, p.clock, wait) != nil {
 			return
 		}
 	}
@@ -328,7 +328,7 @@ func (p *Poller) deliver(ctx context.Context, page Page, read time.Time) (int, e
 		return 0, nil
 	}
 	page.Logs.MarkReadOnly() // a retry must resend the data as read, whatever a processor does
-	bo := httpapi.NewBackOff(p.set.Retry)
+	bo := pacing.NewBackOff(p.set.Retry)
 	for {
 		obsCtx := p.obs.StartLogsOp(ctx)
 		err := p.next.ConsumeLogs(obsCtx, page.Logs)
@@ -346,7 +346,7 @@ func (p *Poller) deliver(ctx context.Context, page Page, read time.Time) (int, e
 		p.set.Telemetry.Retries.Add(ctx, 1)
 		p.report(componentstatus.NewRecoverableErrorEvent(fmt.Errorf("next consumer refused records, retrying: %w", err)))
 		p.logger.Warn("The next consumer refused records; retrying the same page", zap.Error(err), zap.Duration("in", wait))
-		if err := httpapi.Sleep(ctx, p.clock, wait); err != nil {
+		if err := pacing.Sleep(ctx, p.clock, wait); err != nil {
 			return 0, err
 		}
 	}
