@@ -184,4 +184,3 @@ func (c *Client) Secrets() *Secrets {
 	}
 	return c.s.Secrets
 }
-
