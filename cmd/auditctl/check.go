@@ -109,10 +109,9 @@ func (s *session) check(args []string) (code int) {
 
 // probe opens the receiver's source and reads the first page of a query over [from, to].
 func (s *session) probe(p *probe, t *target, c commonFlags, from, to time.Time) {
-	spec := t.kind.spec(t.cfg)
-	capRetries(&spec.Poll.Retry, c.maxRetryTime)
+	capRetries(&t.cfg.PollSettings().Retry, c.maxRetryTime)
 	fail := func(d diagnosis) { p.diagnosis = &d }
-	src, err := fetch.Open(s.env.ctx, spec, fetch.Settings(t.id, s.logger(c.verbose), version), s.trace.Tap(t.id.String()))
+	src, err := fetch.Open(s.env.ctx, t.kind.spec, t.cfg, fetch.Settings(t.id, s.logger(c.verbose), version), s.trace.Tap(t.id.String()))
 	if err != nil {
 		fail(t.kind.diagnoseClient(err))
 		return

@@ -68,7 +68,7 @@ func (s *session) checkpointCmd(args []string) int {
 			return s.usageError(fs, "%v", err)
 		}
 		return s.changeCheckpoint(conf, f.receiver, func(t *checkpointTarget, store *checkpoint.Store) (string, error) {
-			before, err := store.Set(s.env.ctx, at, t.spec.Granularity, t.spec.Poll.Overlap)
+			before, err := store.Set(s.env.ctx, at, t.spec.Granularity, t.cfg.PollSettings().Overlap)
 			if err != nil {
 				return "", err
 			}
@@ -97,6 +97,7 @@ func (s *session) checkpointCmd(args []string) int {
 type checkpointTarget struct {
 	id      component.ID
 	spec    poller.Spec
+	cfg     poller.Configured
 	storage component.ID
 	file    string
 }
@@ -123,15 +124,15 @@ func (s *session) checkpointTargets(conf *confmap.Conf, name string, all bool) (
 		if err != nil {
 			return nil, err
 		}
-		spec := t.kind.spec(t.cfg)
-		if spec.Poll.StorageID == nil {
+		storageID := t.cfg.PollSettings().StorageID
+		if storageID == nil {
 			return nil, fmt.Errorf("%s has no storage setting: its checkpoint lives in the collector's memory only", id)
 		}
-		dir, err := fileStorageDirectory(conf, *spec.Poll.StorageID)
+		dir, err := fileStorageDirectory(conf, *storageID)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", id, err)
 		}
-		out = append(out, checkpointTarget{id: id, spec: spec, storage: *spec.Poll.StorageID, file: storageFile(dir, id)})
+		out = append(out, checkpointTarget{id: id, spec: t.kind.spec, cfg: t.cfg, storage: *storageID, file: storageFile(dir, id)})
 	}
 	return out, nil
 }
@@ -236,7 +237,8 @@ func (s *session) readCheckpoints(t *checkpointTarget) ([]checkpointRow, error) 
 	if err != nil {
 		return nil, err
 	}
-	current := poller.CheckpointStore(client, t.spec.Source, t.spec.LegacySources).Key()
+	source, legacy := t.cfg.CheckpointSource()
+	current := poller.CheckpointStore(client, source, legacy).Key()
 	var rows []checkpointRow
 	for _, key := range keys {
 		if !checkpoint.IsCheckpointKey(key) {
@@ -298,7 +300,8 @@ func (s *session) changeCheckpoint(conf *confmap.Conf, name string, change func(
 	}
 	client := boltClient{db}
 	defer func() { _ = client.Close(s.env.ctx) }()
-	store := poller.CheckpointStore(client, t.spec.Source, t.spec.LegacySources)
+	source, legacy := t.cfg.CheckpointSource()
+	store := poller.CheckpointStore(client, source, legacy)
 	msg, err := change(t, store)
 	if err != nil {
 		s.stderr.printf("auditctl: %s: %v\n", t.id, err)

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/confmap/provider/yamlprovider"
 
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
+	"github.com/secaudit/otelcol-audit/internal/poller"
 )
 
 // loadConfig resolves the collector configuration as otelcol-audit does: the same providers
@@ -60,7 +61,7 @@ func auditReceivers(conf *confmap.Conf) ([]component.ID, error) {
 type target struct {
 	id   component.ID
 	kind kind
-	cfg  component.Config
+	cfg  poller.Configured
 }
 
 // loadReceiver builds a receiver's configuration as the collector does: the factory's default
@@ -89,8 +90,9 @@ func loadReceiver(conf *confmap.Conf, id component.ID, secrets *secretSet) (*tar
 	if err := confmap.Validate(cfg); err != nil {
 		return nil, fmt.Errorf("invalid configuration: receivers::%s: %w", id, err)
 	}
-	secrets.add(k.spec(cfg).Secrets...)
-	return &target{id: id, kind: k, cfg: cfg}, nil
+	configured := cfg.(poller.Configured)
+	secrets.add(configured.SecretValues()...)
+	return &target{id: id, kind: k, cfg: configured}, nil
 }
 
 // pickReceiver returns the receiver --receiver names, or the only audit receiver of the file

@@ -78,9 +78,8 @@ func (s *session) getEvents(args []string) (code int) {
 		s.report(id.String(), kinds[id.Type()].diagnose(groupConfig, err), asJSON)
 		return exitFailed
 	}
-	spec := t.kind.spec(t.cfg)
-	capRetries(&spec.Poll.Retry, f.maxRetryTime)
-	src, err := fetch.Open(ctx, spec, fetch.Settings(id, s.logger(f.verbose), version), s.trace.Tap(id.String()))
+	capRetries(&t.cfg.PollSettings().Retry, f.maxRetryTime)
+	src, err := fetch.Open(ctx, t.kind.spec, t.cfg, fetch.Settings(id, s.logger(f.verbose), version), s.trace.Tap(id.String()))
 	if err != nil {
 		s.report(id.String(), t.kind.diagnoseClient(err), asJSON)
 		return exitFailed

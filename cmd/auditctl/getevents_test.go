@@ -22,7 +22,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
 	"github.com/secaudit/otelcol-audit/internal/fetch"
-	"github.com/secaudit/otelcol-audit/internal/simulator"
+	"github.com/secaudit/otelcol-audit/internal/poller"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )
 
 // receiverOutput runs the receiver itself (the poller, no storage) from start_time until it has
@@ -36,7 +37,7 @@ func receiverOutput(t *testing.T, f *fixture, configPath string, id component.ID
 	k := kinds[id.Type()]
 	cfg := k.factory.CreateDefaultConfig()
 	require.NoError(t, sub.Unmarshal(&cfg))
-	k.spec(cfg).Poll.StorageID = nil // the spec points into cfg: no checkpoint for this run
+	cfg.(poller.Configured).PollSettings().StorageID = nil // no checkpoint for this run
 	sink := &consumertest.LogsSink{}
 	rcv, err := k.factory.CreateLogs(context.Background(), fetch.Settings(id, nil, version), cfg, sink)
 	require.NoError(t, err)

@@ -13,7 +13,7 @@ import (
 // configuration, how to reach its client code, and what to advise for each kind of failure.
 type kind struct {
 	factory receiver.Factory
-	spec    func(component.Config) poller.Spec
+	spec    poller.Spec
 	// hints completes the receiver's own error message with the checklist of its group, drawn
 	// from the Troubleshooting section of the receiver's README.
 	hints map[group]string
@@ -23,7 +23,7 @@ type kind struct {
 var kinds = map[component.Type]kind{
 	cyberarkispreceiver.NewFactory().Type(): {
 		factory: cyberarkispreceiver.NewFactory(),
-		spec:    cyberarkispreceiver.PollerSpec,
+		spec:    cyberarkispreceiver.PollerSpec(),
 		hints: map[group]string{
 			groupAuth: "CyberArk checks two credentials: the service user's OAuth2 token, which identity_url issues for " +
 				"web_app_id, client_id and client_secret, and the Export to SIEM api_key, which the Audit API at endpoint checks. " +
@@ -39,7 +39,7 @@ var kinds = map[component.Type]kind{
 	},
 	xsoarauditreceiver.NewFactory().Type(): {
 		factory: xsoarauditreceiver.NewFactory(),
-		spec:    xsoarauditreceiver.PollerSpec,
+		spec:    xsoarauditreceiver.PollerSpec(),
 		hints: map[group]string{
 			groupAuth: "Check that api_key and api_key_id are correct and belong together (api_key_id is the number in the ID column " +
 				"of Settings > API Keys), that the key has not expired, was created on this tenant, and has the security_level " +

@@ -19,8 +19,8 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/secaudit/otelcol-audit/internal/fetch"
-	"github.com/secaudit/otelcol-audit/internal/secrettest"
-	"github.com/secaudit/otelcol-audit/internal/simulator"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/secrettest"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )
 
 // assertNoSecret fails when any output of r holds one of the secrets.
@@ -126,7 +126,7 @@ func TestAHeaderEchoedByTheServerIsHidden(t *testing.T) {
 	require.NoError(t, err)
 	tgt, err := loadReceiver(conf, component.MustNewID("xsoaraudit"), newSecretSet())
 	require.NoError(t, err)
-	src, err := fetch.Open(context.Background(), tgt.kind.spec(tgt.cfg), fetch.Settings(tgt.id, nil, version))
+	src, err := fetch.Open(context.Background(), tgt.kind.spec, tgt.cfg, fetch.Settings(tgt.id, nil, version))
 	require.NoError(t, err)
 	_, err = fetch.Read(context.Background(), src, fetch.Window{From: f.now.Add(-time.Hour), To: f.now})
 	require.ErrorContains(t, err, "unknown tenant token [REDACTED]", "the receiver's message quotes the server, scrubbed")

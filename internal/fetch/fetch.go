@@ -6,7 +6,6 @@ package fetch // import "github.com/secaudit/otelcol-audit/internal/fetch"
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"go.opentelemetry.io/collector/component"
@@ -16,7 +15,6 @@ import (
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 	"go.uber.org/zap"
 
-	"github.com/secaudit/otelcol-audit/internal/httpapi"
 	"github.com/secaudit/otelcol-audit/internal/poller"
 )
 
@@ -39,32 +37,14 @@ func Settings(id component.ID, logger *zap.Logger, version string) receiver.Sett
 	}
 }
 
-// Open builds what poller.Receiver.Start builds before its poller: the HTTP client from the
-// receiver's client settings, the API client with the tenant's shared rate limit, the retry
-// settings and the secrets to scrub, then the vendor source. There is no collector host, so
-// the client gets no extensions: a config that needs one (auth, middlewares) fails here.
-// Nothing is sent before the first query. Each of wrap (nil ones are skipped) wraps the
-// client's transport, innermost first: auditctl records the exchanges for --trace so.
-func Open(ctx context.Context, spec poller.Spec, set receiver.Settings, wrap ...func(http.RoundTripper) http.RoundTripper) (poller.Source, error) {
-	hc, err := spec.HTTP.ToClient(ctx, nil, set.TelemetrySettings)
-	if err != nil {
-		return nil, fmt.Errorf("creating HTTP client: %w", err)
-	}
-	for _, w := range wrap {
-		if w != nil {
-			hc.Transport = w(hc.Transport)
-		}
-	}
+// Open builds the receiver's API client and vendor source as poller.Receiver.Start does, with
+// poller.OpenSource, but with no collector host: the client gets no extensions, so a config
+// that needs one (auth, middlewares) fails here. Nothing is sent before the first query. Each
+// of wrap (nil ones are skipped) wraps the client's transport, innermost first: auditctl
+// records the exchanges for --trace so.
+func Open(ctx context.Context, spec poller.Spec, cfg poller.Configured, set receiver.Settings, wrap ...func(http.RoundTripper) http.RoundTripper) (poller.Source, error) {
 	// auditctl reads and exits: its hold on the tenant's budget, shared by the probes it runs at
 	// once, ends with the process.
-	limiter, _ := httpapi.AcquireLimiter(spec.Tenant, spec.Poll.RequestsPerSecond)
-	api := httpapi.New(httpapi.Settings{
-		HTTP:             hc,
-		Retry:            spec.Poll.Retry,
-		Limiter:          limiter,
-		Secrets:          httpapi.NewSecrets(spec.Secrets...),
-		Logger:           set.Logger,
-		MaxResponseBytes: spec.MaxResponseBytes,
-	})
-	return spec.NewSource(api, set)
+	src, _, err := poller.OpenSource(ctx, spec, cfg, set, nil, nil, wrap...)
+	return src, err
 }

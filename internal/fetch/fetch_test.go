@@ -2,6 +2,7 @@ package fetch_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 
 	"github.com/secaudit/otelcol-audit/internal/fetch"
 	"github.com/secaudit/otelcol-audit/internal/poller"
-	"github.com/secaudit/otelcol-audit/internal/simulator"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 	"github.com/secaudit/otelcol-audit/receiver/cyberarkispreceiver"
 	"github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver"
 )
@@ -33,7 +34,18 @@ func startSim(t *testing.T) (*simulator.Simulator, string, time.Time) {
 	return sim, url, now
 }
 
-func cyberarkSpec(url string) poller.Spec {
+// target is what auditctl holds of a receiver: its type's engine spec and a configuration.
+type target struct {
+	spec poller.Spec
+	cfg  poller.Configured
+}
+
+func (tg target) open(t *testing.T, typ string, wrap ...func(http.RoundTripper) http.RoundTripper) (poller.Source, error) {
+	t.Helper()
+	return fetch.Open(t.Context(), tg.spec, tg.cfg, fetch.Settings(component.MustNewID(typ), nil, "9.9.9"), wrap...)
+}
+
+func cyberarkSpec(url string) target {
 	cfg := cyberarkispreceiver.NewFactory().CreateDefaultConfig().(*cyberarkispreceiver.Config)
 	cfg.ClientConfig.Endpoint = url
 	cfg.IdentityURL = url
@@ -41,15 +53,15 @@ func cyberarkSpec(url string) poller.Spec {
 	cfg.ClientID = simulator.DefaultClientID
 	cfg.ClientSecret = simulator.DefaultClientSecret
 	cfg.APIKey = simulator.DefaultAPIKey
-	return cyberarkispreceiver.PollerSpec(cfg)
+	return target{cyberarkispreceiver.PollerSpec(), cfg}
 }
 
-func xsoarSpec(url string) poller.Spec {
+func xsoarSpec(url string) target {
 	cfg := xsoarauditreceiver.NewFactory().CreateDefaultConfig().(*xsoarauditreceiver.Config)
 	cfg.ClientConfig.Endpoint = url
 	cfg.APIKeyID = simulator.DefaultXSOARKeyID
 	cfg.APIKey = simulator.DefaultXSOARKey
-	return xsoarauditreceiver.PollerSpec(cfg)
+	return target{xsoarauditreceiver.PollerSpec(), cfg}
 }
 
 func uids(t *testing.T, l plog.Logs) []string {
@@ -70,15 +82,14 @@ func TestOpenReadsThroughEachReceiversClient(t *testing.T) {
 	sim, url, now := startSim(t)
 	for _, tc := range []struct {
 		vendor simulator.Vendor
-		spec   poller.Spec
+		tgt    target
 		typ    string
 	}{
 		{simulator.CyberArk, cyberarkSpec(url), "cyberarkisp"},
 		{simulator.XSOAR, xsoarSpec(url), "xsoaraudit"},
 	} {
 		t.Run(tc.typ, func(t *testing.T) {
-			set := fetch.Settings(component.MustNewID(tc.typ), nil, "9.9.9")
-			src, err := fetch.Open(context.Background(), tc.spec, set)
+			src, err := tc.tgt.open(t, tc.typ)
 			require.NoError(t, err)
 			w := fetch.Window{From: now.Add(-90 * time.Minute), To: now.Add(-30 * time.Minute)}
 			res, err := fetch.Read(context.Background(), src, w)
@@ -95,9 +106,9 @@ func TestOpenReadsThroughEachReceiversClient(t *testing.T) {
 }
 
 func TestOpenFailsOnClientSettingsItCannotHonour(t *testing.T) {
-	spec := cyberarkSpec("https://example.invalid")
-	spec.HTTP.TLS.CAFile = "/nonexistent/ca.pem"
-	_, err := fetch.Open(context.Background(), spec, fetch.Settings(component.MustNewID("cyberarkisp"), nil, ""))
+	tgt := cyberarkSpec("https://example.invalid")
+	tgt.cfg.HTTPSettings().TLS.CAFile = "/nonexistent/ca.pem"
+	_, err := tgt.open(t, "cyberarkisp")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "creating HTTP client")
 }

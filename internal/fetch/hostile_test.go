@@ -10,11 +10,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
 
 	"github.com/secaudit/otelcol-audit/internal/fetch"
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
-	"github.com/secaudit/otelcol-audit/internal/poller"
 )
 
 // serveOn starts h on host (a loopback address) and returns its URL; it stops with the test.
@@ -37,11 +35,11 @@ func TestOpenRefusesRedirects(t *testing.T) {
 		http.Redirect(w, r, elsewhere+r.URL.Path, http.StatusTemporaryRedirect)
 	}))
 	for _, tc := range []struct {
-		typ  string
-		spec poller.Spec
+		typ string
+		tgt target
 	}{{"cyberarkisp", cyberarkSpec(api)}, {"xsoaraudit", xsoarSpec(api)}} {
 		t.Run(tc.typ, func(t *testing.T) {
-			src, err := fetch.Open(context.Background(), tc.spec, fetch.Settings(component.MustNewID(tc.typ), nil, "9.9.9"))
+			src, err := tc.tgt.open(t, tc.typ)
 			require.NoError(t, err)
 			_, err = fetch.Read(context.Background(), src, fetch.Window{MaxPages: 1})
 			var re *httpapi.RedirectError
@@ -56,13 +54,13 @@ func TestOpenRefusesRedirects(t *testing.T) {
 func TestOpenCapsResponsesAsTheReceiverDoes(t *testing.T) {
 	_, url, _ := startSim(t)
 	for _, tc := range []struct {
-		typ  string
-		spec poller.Spec
+		typ string
+		tgt target
 	}{{"cyberarkisp", cyberarkSpec(url)}, {"xsoaraudit", xsoarSpec(url)}} {
 		t.Run(tc.typ, func(t *testing.T) {
-			require.Positive(t, tc.spec.MaxResponseBytes)
-			tc.spec.MaxResponseBytes = 64 // below any page of the simulator
-			src, err := fetch.Open(context.Background(), tc.spec, fetch.Settings(component.MustNewID(tc.typ), nil, "9.9.9"))
+			require.Positive(t, tc.tgt.spec.MaxResponseBytes(tc.tgt.cfg))
+			tc.tgt.spec.RecordBytes, tc.tgt.spec.MinResponseBytes = 0, 64 // below any page of the simulator
+			src, err := tc.tgt.open(t, tc.typ)
 			require.NoError(t, err)
 			_, err = fetch.Read(context.Background(), src, fetch.Window{MaxPages: 1})
 			var tl *httpapi.TooLargeError

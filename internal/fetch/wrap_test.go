@@ -9,7 +9,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component"
 
 	"github.com/secaudit/otelcol-audit/internal/fetch"
 )
@@ -29,7 +28,7 @@ func TestOpenWrapsTheClientsTransport(t *testing.T) {
 	sim, url, now := startSim(t)
 	var n atomic.Int64
 	count := func(next http.RoundTripper) http.RoundTripper { return countingTransport{next: next, n: &n} }
-	src, err := fetch.Open(context.Background(), cyberarkSpec(url), fetch.Settings(component.MustNewID("cyberarkisp"), nil, ""), nil, count)
+	src, err := cyberarkSpec(url).open(t, "cyberarkisp", nil, count)
 	require.NoError(t, err)
 	_, err = fetch.Read(context.Background(), src, fetch.Window{From: now.Add(-90 * time.Minute), To: now})
 	require.NoError(t, err)

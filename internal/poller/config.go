@@ -120,19 +120,3 @@ func checkRetry(r *configretry.BackOffConfig) []error {
 	}
 	return errs
 }
-
-// Settings turns the configuration into engine settings; source names the tenant and filters.
-func (c *Config) Settings(granularity, retention time.Duration, source ...string) Settings {
-	start, _ := starttime.Parse(c.StartTime) // checked by Validate
-	return Settings{
-		PollInterval:     c.PollInterval,
-		MaxEventsPerPoll: c.MaxEventsPerPoll,
-		Granularity:      granularity,
-		Overlap:          c.Overlap,
-		Start:            start,
-		Retention:        retention,
-		StorageID:        c.StorageID,
-		Source:           source,
-		Retry:            c.Retry,
-	}
-}

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
@@ -76,13 +75,12 @@ func TestInsecureSkipVerifyWarnsAtStart(t *testing.T) {
 		core, logs := observer.New(zap.WarnLevel)
 		set := receivertest.NewNopSettings(receivertest.NopType)
 		set.Logger = zap.New(core)
-		http := confighttp.NewDefaultClientConfig()
-		http.TLS.InsecureSkipVerify = insecure
-		poll := NewDefaultConfig()
+		cfg := newTestConfig()
+		cfg.http.TLS.InsecureSkipVerify = insecure
 		stop := errors.New("stop here")
-		r := NewReceiver(set, Spec{HTTP: &http, Poll: &poll, NewTelemetry: func(component.TelemetrySettings) (Telemetry, func(), error) {
+		r := NewReceiver(set, Spec{NewTelemetry: func(component.TelemetrySettings) (Telemetry, func(), error) {
 			return Telemetry{}, nil, stop
-		}}, nil)
+		}}, cfg, nil)
 		require.ErrorIs(t, r.Start(t.Context(), componenttest.NewNopHost()), stop)
 		warned := logs.FilterMessageSnippet("tls.insecure_skip_verify is true").Len() == 1
 		assert.Equal(t, insecure, warned, "insecure_skip_verify=%v", insecure)

@@ -11,7 +11,6 @@ import (
 	"github.com/jonboulle/clockwork"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
-	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -25,20 +24,12 @@ import (
 	"github.com/secaudit/otelcol-audit/internal/starttime"
 )
 
-// Settings configure a Poller.
+// Settings configure a Poller: the receiver's polling settings as the user wrote them, the
+// vendor API's facts, and what selects the data.
 type Settings struct {
-	PollInterval     time.Duration
-	MaxEventsPerPoll int
-	// Granularity is the resolution of the API's time filter (CyberArk: 1s, XSOAR: 1ms).
-	Granularity time.Duration
-	// Overlap is how far before the checkpoint each new query starts, to catch late records.
-	Overlap time.Duration
-	// Start is where to read from when no checkpoint exists.
-	Start starttime.Spec
-	// Retention is how far back the vendor keeps records; older start points are clamped. 0: unknown.
-	Retention time.Duration
-	// StorageID names the storage extension; nil keeps the checkpoint in memory only.
-	StorageID *component.ID
+	Config
+	// Granularity and Retention are the vendor's (see Spec).
+	Granularity, Retention time.Duration
 	// Source names what selects the data, as "key=value" parts in a canonical form (tenant
 	// endpoint, data filters), never who reads it: it keys the checkpoint, so a rotated
 	// credential keeps the position. It must hold no secret.
@@ -46,10 +37,8 @@ type Settings struct {
 	// LegacySources are the Source parts earlier releases keyed the same checkpoint with; one
 	// found under them is moved to Source's key.
 	LegacySources [][]string
-	// Retry paces the retries of a page the consumer refused with a retryable error.
-	Retry     configretry.BackOffConfig
-	Telemetry Telemetry
-	Clock     clockwork.Clock // nil: the real clock
+	Telemetry     Telemetry
+	Clock         clockwork.Clock // nil: the real clock
 }
 
 // Poller runs the poll loop of one receiver instance.
@@ -62,6 +51,8 @@ type Poller struct {
 	logger *zap.Logger
 	clock  clockwork.Clock
 	store  *checkpoint.Store
+	// start is where to read from when no checkpoint exists (start_time).
+	start  starttime.Spec
 	cp     checkpoint.Checkpoint
 	lag    lag
 	host   component.Host
@@ -85,6 +76,10 @@ func New(rset receiver.Settings, set Settings, source Source, next consumer.Logs
 	if err != nil {
 		return nil, err
 	}
+	start, err := starttime.Parse(set.StartTime)
+	if err != nil && set.StartTime != "" { // Config.Check has refused it already in a collector
+		return nil, fmt.Errorf("start_time %w", err)
+	}
 	if set.Clock == nil {
 		set.Clock = clockwork.NewRealClock()
 	}
@@ -92,7 +87,7 @@ func New(rset receiver.Settings, set Settings, source Source, next consumer.Logs
 		set.MaxEventsPerPoll = int(^uint(0) >> 1)
 	}
 	set.Telemetry = set.Telemetry.ForReceiver(rset.ID)
-	return &Poller{set: set, rset: rset, source: source, next: next, obs: obs, logger: rset.Logger, clock: set.Clock}, nil
+	return &Poller{set: set, rset: rset, source: source, next: next, obs: obs, logger: rset.Logger, clock: set.Clock, start: start}, nil
 }
 
 // ClockSkew is how far a record's time may lie after the moment its page was read before it
@@ -162,7 +157,7 @@ func (p *Poller) loadCheckpoint(ctx context.Context) error {
 	cp, found := loaded.Checkpoint, loaded.Found
 	now := p.clock.Now()
 	if !found {
-		cp = checkpoint.New(source, p.set.Start.Resolve(now), p.set.Granularity, p.set.Overlap)
+		cp = checkpoint.New(source, p.start.Resolve(now), p.set.Granularity, p.set.Overlap)
 	}
 	if found && cp.Time.After(now.Add(ClockSkew)) {
 		// Resuming from the future would skip every record the vendor adds until then.
@@ -180,7 +175,7 @@ func (p *Poller) loadCheckpoint(ctx context.Context) error {
 	switch {
 	case p.set.StorageID == nil:
 		p.logger.Warn("No storage configured: the checkpoint is kept in memory only, so a restart re-reads from start_time. Set storage (e.g. file_storage) for exactly-once delivery across restarts.",
-			zap.String("start_time", p.set.Start.String()))
+			zap.String("start_time", p.start.String()))
 	case loaded.Migrated != "":
 		p.logger.Info("Resuming from the checkpoint an earlier release kept under another key; it is now kept by what selects the data, so rotating a credential keeps it",
 			zap.String("source", source), zap.String("old_key", loaded.Migrated), zap.String("key", p.store.Key()), zap.Time("checkpoint", cp.Time))

@@ -21,8 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
-	"github.com/secaudit/otelcol-audit/internal/starttime"
-	"github.com/secaudit/otelcol-audit/internal/statustest"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/statustest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -84,16 +83,16 @@ func newHarness(t *testing.T, api *fakeAPI) *harness {
 }
 
 func (h *harness) settings() Settings {
-	start, err := starttime.Parse("2026-11-23 10:00:00")
-	require.NoError(h.t, err)
 	return Settings{
-		PollInterval:     20 * time.Millisecond,
-		MaxEventsPerPoll: 1000,
-		Granularity:      h.api.granularity,
-		Start:            start,
-		StorageID:        &h.storage,
-		Source:           []string{"test", "tenant"},
-		Retry:            configretry.BackOffConfig{InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond, Multiplier: 2},
+		Config: Config{
+			StartTime:        "2026-11-23 10:00:00",
+			PollInterval:     20 * time.Millisecond,
+			MaxEventsPerPoll: 1000,
+			StorageID:        &h.storage,
+			Retry:            configretry.BackOffConfig{InitialInterval: time.Millisecond, MaxInterval: 5 * time.Millisecond, Multiplier: 2},
+		},
+		Granularity: h.api.granularity,
+		Source:      []string{"test", "tenant"},
 	}
 }
 
@@ -425,7 +424,7 @@ func TestRetentionClampsTheStart(t *testing.T) {
 	api := newFakeAPI(10, time.Second)
 	h := newHarness(t, api)
 	set := h.settings()
-	set.Start, _ = starttime.Parse("30 days ago")
+	set.StartTime = "30 days ago"
 	set.Retention = 7 * 24 * time.Hour
 	p, _ := h.start(set, &sink{})
 	require.Eventually(t, func() bool { api.mu.Lock(); defer api.mu.Unlock(); return len(api.opens) >= 1 }, 5*time.Second, time.Millisecond)

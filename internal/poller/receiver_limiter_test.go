@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
@@ -21,17 +20,17 @@ import (
 // the next one gets the rate it asks for.
 func TestReceiverReleasesItsTenantLimiterAtShutdown(t *testing.T) {
 	const tenant = "limiter-release.example"
-	http := confighttp.NewDefaultClientConfig()
-	poll := NewDefaultConfig()
-	poll.RequestsPerSecond = 2
+	cfg := newTestConfig()
+	cfg.tenant = tenant
+	cfg.poll.RequestsPerSecond = 2
 	spec := Spec{
-		HTTP: &http, Poll: &poll, Tenant: tenant, Granularity: time.Second,
+		Granularity:  time.Second,
 		NewTelemetry: func(component.TelemetrySettings) (Telemetry, func(), error) { return Telemetry{}, func() {}, nil },
-		NewSource: func(*httpapi.Client, receiver.Settings) (Source, error) {
+		NewSource: func(Configured, *httpapi.Client, receiver.Settings) (Source, error) {
 			return newFakeAPI(10, time.Second), nil
 		},
 	}
-	r := NewReceiver(receivertest.NewNopSettings(receivertest.NopType), spec, consumertest.NewNop())
+	r := NewReceiver(receivertest.NewNopSettings(receivertest.NopType), spec, cfg, consumertest.NewNop())
 	require.NoError(t, r.Start(t.Context(), componenttest.NewNopHost()))
 
 	shared, release := httpapi.AcquireLimiter(tenant, 8)
