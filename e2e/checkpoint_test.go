@@ -17,7 +17,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
-	"github.com/secaudit/otelcol-audit/internal/simulator"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )
 
 // Rotating credentials is routine: a new CyberArk service user, a new XSOAR API key, and the

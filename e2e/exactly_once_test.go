@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/secaudit/otelcol-audit/internal/simulator"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )
 
 const backfill = 20000

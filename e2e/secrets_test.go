@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secaudit/otelcol-audit/internal/secrettest"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/secrettest"
 )
 
 // secretsConfig is a configuration of both receivers whose secrets change under URL-encoding

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/secaudit/otelcol-audit/internal/simulator"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )
 
 // fixture is a simulator of both APIs whose clock stands still, and the same clock for run, so

@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/secaudit/otelcol-audit/internal/hartrace/hartest"
-	"github.com/secaudit/otelcol-audit/internal/secrettest"
-	"github.com/secaudit/otelcol-audit/internal/simulator"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/secrettest"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )
 
 // tenantToken is a configured header value: a configopaque secret that an inner transport of

@@ -1,5 +1,5 @@
 // Command auditsim runs the CyberArk ISP and Cortex XSOAR audit API simulator on a loopback port.
-// See internal/simulator/README.md.
+// See internal/testsupport/simulator/README.md.
 package main
 
 import (
@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/secaudit/otelcol-audit/internal/simulator"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )
 
 func main() {

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/secaudit/otelcol-audit/internal/simulator"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )
 
 func TestBuildServesOneOrManyTenants(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 
 	"github.com/secaudit/otelcol-audit/internal/hartrace/hartest"
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
-	"github.com/secaudit/otelcol-audit/internal/secrettest"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/secrettest"
 )
 
 // vendor is a server with a token endpoint, an API that echoes the credentials it gets in an

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/secaudit/otelcol-audit/internal/secrettest"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/secrettest"
 )
 
 // The cost of scrubbing one error text (the HTTP client's snippet is at most 512 bytes) with a

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/config/configretry"
 
-	"github.com/secaudit/otelcol-audit/internal/secrettest"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/secrettest"
 )
 
 func TestSecretsScrubEveryEncoding(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
-	"github.com/secaudit/otelcol-audit/internal/statustest"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/statustest"
 )
 
 // observed starts a poller whose log is recorded.

@@ -16,7 +16,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
-	"github.com/secaudit/otelcol-audit/internal/statustest"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/statustest"
 )
 
 // sumOf returns the total of an int64 counter, or the last value of an int64 gauge.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secaudit/otelcol-audit/internal/statustest"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/statustest"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/require"

@@ -17,7 +17,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
-	"github.com/secaudit/otelcol-audit/internal/secrettest"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/secrettest"
 )
 
 // Secrets whose URL-encoded and JSON-escaped forms differ from them.

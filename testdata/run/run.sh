@@ -8,7 +8,7 @@ mkdir -p "$AUDIT_RUN_DIR/output" "$AUDIT_RUN_DIR/storage"
 addr_file=$AUDIT_RUN_DIR/auditsim.addr
 rm -f "$addr_file"
 
-# The simulator's demo credentials (see internal/simulator/README.md); a real tenant's come from
+# The simulator's demo credentials (see internal/testsupport/simulator/README.md); a real tenant's come from
 # your secret store the same way.
 export CYBERARK_CLIENT_SECRET=sim-secret CYBERARK_API_KEY=sim-api-key XSOAR_API_KEY=sim-xsoar-key
 

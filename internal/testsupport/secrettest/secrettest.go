@@ -1,6 +1,6 @@
 // Package secrettest checks that texts a user can see (errors, logs, printed output) show no
 // secret in any of the forms a server or an encoder gives it.
-package secrettest // import "github.com/secaudit/otelcol-audit/internal/secrettest"
+package secrettest // import "github.com/secaudit/otelcol-audit/internal/testsupport/secrettest"
 
 import (
 	"bytes"

@@ -1,6 +1,6 @@
 // Package statustest gives tests a collector host with storage extensions that also records the
 // component status events a receiver reports, so that a test can assert what a user would see.
-package statustest // import "github.com/secaudit/otelcol-audit/internal/statustest"
+package statustest // import "github.com/secaudit/otelcol-audit/internal/testsupport/statustest"
 
 import (
 	"sync"
