@@ -27,7 +27,12 @@ type Config struct {
 	Overlap time.Duration `mapstructure:"overlap"`
 	// StorageID names the storage extension that keeps the checkpoint.
 	StorageID *component.ID `mapstructure:"storage"`
-	// Retry configures retries of failed API calls and of pages the next consumer refused.
+	// Retry has two uses, as contrib's receivers have no key for the second. API calls failing
+	// with 429, 5xx or a network error are retried with this backoff, unless enabled is false,
+	// and given up after max_elapsed_time: the poll ends and the next one starts again from the
+	// checkpoint, so nothing is lost. A page the next consumer refuses with a retryable error is
+	// re-delivered at the same intervals whatever enabled and max_elapsed_time say, until it is
+	// accepted: the checkpoint cannot move past it, so giving up could only read it again.
 	Retry configretry.BackOffConfig `mapstructure:"retry_on_failure"`
 }
 
