@@ -2,6 +2,7 @@ package xsoarauditreceiver
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
+	"github.com/secaudit/otelcol-audit/internal/jsonpdata/jsonpdatatest"
 )
 
 // Regenerate the golden files with: go test -run TestGolden ./receiver/xsoarauditreceiver/ -update
@@ -229,62 +232,6 @@ func TestBadTimeFirstInPageUsesPrev(t *testing.T) {
 	assert.Equal(t, int64(1744456200126), p.newest)
 }
 
-func TestDecodeErrors(t *testing.T) {
-	tests := []struct {
-		name, body, want string
-	}{
-		{"empty", "", "empty"},
-		{"HTML", "<html><body>Login</body></html>", "HTML"},
-		{"array", `[{"AUDIT_ID":1}]`, "not a JSON object"},
-		{"truncated", `{"reply":{"data":[{"AUDIT_ID":1,`, "EOF"},
-		{"trailing data", `{"reply":{"data":[]}} {"x":1}`, "after the JSON object"},
-		{"no reply", `{"data":[]}`, `no "reply"`},
-		{"err_code in 200", `{"reply":{"err_code":500,"err_msg":"An error occurred","err_extra":null}}`, "An error occurred"},
-		{"err_msg only", `{"reply":{"err_msg":"search_size too large"}}`, "search_size too large"},
-		{"root error", `{"error":{"code":"ACCESS_DENIED","message":"denied"}}`, "denied"},
-		{"root error string", `{"reply":{"data":[{"AUDIT_ID":1}]},"error":"boom"}`, "boom"},
-		{"data not array", `{"reply":{"data":{"AUDIT_ID":1}}}`, "not an array"},
-		{"record not object", `{"reply":{"data":[1]}}`, "not an object"},
-		{"reply a string", `{"reply":"ok"}`, "not an object"},
-		{"total_count an object", `{"reply":{"total_count":{},"data":[]}}`, "total_count"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := newPageDecoder(testTenant, "", zap.NewNop()).decode([]byte(tt.body), testObserved, testPrev)
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), tt.want)
-		})
-	}
-}
-
-func TestDecodeTolerates(t *testing.T) {
-	tests := []struct {
-		name, body string
-		records    int
-	}{
-		{"no data", `{"reply":{"total_count":0,"result_count":0}}`, 0},
-		{"null data", `{"reply":{"total_count":0,"data":null}}`, 0},
-		{"null reply", `{"reply":null}`, 0},
-		{"null error", `{"reply":{"data":[{"AUDIT_ID":1}]},"error":null}`, 1},
-		{"null err fields", `{"reply":{"err_code":null,"err_msg":null,"data":[{"AUDIT_ID":1}]}}`, 1},
-		{"string total", `{"reply":{"total_count":"5","data":[{"AUDIT_ID":1}]}}`, 1},
-		{"bare array reply", `{"reply":[{"AUDIT_ID":1},{"AUDIT_ID":2}]}`, 2},
-		{"duplicate keys", `{"reply":{"data":[{"AUDIT_ID":1,"AUDIT_ID":2}]}}`, 1},
-		{"invalid UTF-8", "{\"reply\":{\"data\":[{\"AUDIT_ID\":1,\"AUDIT_DESCRIPTION\":\"bad \xff byte\"}]}}", 1},
-		{"invalid UTF-8 in a name", "{\"reply\":{\"data\":[{\"AUDIT_ID\":1,\"X\xfe\":1,\"\\u00e9\\u0041\":2}]}}", 1},
-		{"unknown envelope keys", `{"meta":{"x":[1,2]},"reply":{"extra":true,"data":[{"AUDIT_ID":1}]}}`, 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p, err := newPageDecoder(testTenant, "", zap.NewNop()).decode([]byte(tt.body), testObserved, testPrev)
-			require.NoError(t, err)
-			assert.Len(t, p.keys, tt.records)
-			assert.Equal(t, tt.records, records(p.logs).Len())
-			forEachRecord(p.logs, func(lr plog.LogRecord) { requireValidUTF8(t, lr.Body()) })
-		})
-	}
-}
-
 func TestSeverityTable(t *testing.T) {
 	tests := []struct {
 		sev, result string
@@ -354,4 +301,44 @@ func requireValidUTF8(t *testing.T, v pcommon.Value) {
 			requireValidUTF8(t, e)
 		}
 	}
+}
+
+// A record nested deeper than the decoder goes, or with invalid UTF-8 in a field name (at the
+// top, where names were read by this receiver, or nested), is delivered repaired and marked;
+// the records around it are delivered as they are.
+func TestOneBadRecordDoesNotBlockThePage(t *testing.T) {
+	deep := `{"AUDIT_ID":2,"AUDIT_INSERT_TIME":1744456200002,"AUDIT_ASSET_JSON":` + strings.Repeat(`{"a":`, 100) + `1` + strings.Repeat(`}`, 100) + `}`
+	topName := "{\"AUDIT_ID\":3,\"AUDIT_INSERT_TIME\":1744456200003,\"AUDIT_\xffOWNER\":\"x\"}"
+	nestedName := "{\"AUDIT_ID\":4,\"AUDIT_INSERT_TIME\":1744456200004,\"AUDIT_ADDITIONAL_INFORMATION\":{\"" + strings.Repeat("k", 80) + "\xfe\":1}}"
+	value := "{\"AUDIT_ID\":5,\"AUDIT_INSERT_TIME\":1744456200005,\"AUDIT_OWNER_NAME\":\"b\xffb\"}"
+	body := `{"reply":{"total_count":6,"result_count":6,"data":[{"AUDIT_ID":1,"AUDIT_INSERT_TIME":1744456200001},` +
+		deep + `,` + topName + `,` + nestedName + `,` + value + `,{"AUDIT_ID":6,"AUDIT_INSERT_TIME":1744456200006}]}}`
+
+	p, err := newPageDecoder(testTenant, "test", zap.NewNop()).decode([]byte(body), testObserved, testPrev)
+	require.NoError(t, err, "the page is delivered")
+	got := map[string]string{}
+	forEachRecord(p.logs, func(lr plog.LogRecord) {
+		uid, _ := lr.Attributes().Get("log.record.uid")
+		got[uid.Str()] = ""
+		if v, ok := lr.Attributes().Get(jsonpdata.RepairedAttribute); ok {
+			got[uid.Str()] = fmt.Sprint(v.Slice().AsRaw())
+		}
+		if uid.Str() == "5" {
+			owner, _ := lr.Attributes().Get("user.name")
+			assert.Equal(t, "b\uFFFDb", owner.Str(), "attributes come from the repaired body")
+		}
+	})
+	assert.Equal(t, map[string]string{"1": "", "2": "[depth]", "3": "[utf8]", "4": "[utf8]", "5": "[utf8]", "6": ""}, got)
+	assert.Len(t, p.keys, 6)
+	assert.Empty(t, jsonpdatatest.InvalidUTF8(p.logs), "every string that leaves the receiver is valid UTF-8")
+}
+
+// A reply within the byte cap that would decode into far more values than any real page is
+// refused with an error that names the limit.
+func TestReplyOverTheDecodeBudgetIsRefused(t *testing.T) {
+	zeros := strings.Repeat("0,", maxPageSize*jsonpdata.ValuesPerRecord)
+	body := `{"reply":{"data":[{"AUDIT_ID":1,"x":[` + zeros + `0]}]}}`
+	_, err := newPageDecoder(testTenant, "test", zap.NewNop()).decode([]byte(body), testObserved, testPrev)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "more than 102400 JSON values")
 }

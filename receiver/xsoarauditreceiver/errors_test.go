@@ -2,9 +2,14 @@ package xsoarauditreceiver
 
 import (
 	"errors"
+	"net/http"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/config/configopaque"
 
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
 	"github.com/secaudit/otelcol-audit/internal/poller"
@@ -58,4 +63,137 @@ func TestTruncate(t *testing.T) {
 	assert.Equal(t, "abc", truncate("abc", 3))
 	assert.Equal(t, "ab…", truncate("abc", 2))
 	assert.Equal(t, "é…", truncate("éé", 3), "never cuts a character in two")
+}
+
+// A redirect, to another host or to another port of the same host, is a permanent error that
+// names where it pointed and endpoint; it is never followed.
+func TestRedirectNamesTheSetting(t *testing.T) {
+	f := newFakeXSOAR(t, true)
+	f.add(1, pastMs())
+	f.fault = func(int, auditRequest) *fakeResponse {
+		return &fakeResponse{status: http.StatusPermanentRedirect, header: http.Header{"Location": {"http://127.0.0.1:1/public_api/v1/audits/management_logs"}}}
+	}
+	cfg := testConfig(t, f, pastMs()-1000)
+	cfg.Poll.PollInterval = time.Hour // one poll: any second request would be a retry
+	r := startReceiver(t, cfg, t.TempDir())
+	msg := r.waitStatus(componentstatus.StatusPermanentError).Error()
+	for _, want := range []string{"endpoint", "redirect", "HTTP 308", "http://127.0.0.1:1"} {
+		assert.Contains(t, msg, want)
+	}
+	assert.Len(t, f.log(), 1, "a redirect is not retried")
+	assert.Zero(t, r.sink.LogRecordCount())
+}
+
+func TestRefusedCredentials(t *testing.T) {
+	tests := []struct {
+		name     string
+		advanced bool // the key as created on the tenant
+		mutate   func(*Config)
+		want     []string
+	}{
+		{
+			name: "wrong advanced signature", advanced: true,
+			mutate: func(c *Config) { c.APIKey = configopaque.String(testKey[:len(testKey)-1] + "x") },
+			want:   []string{"api_key", "api_key_id", "security_level", `"advanced"`, "clock", `"Public API request unauthorized"`, "HTTP 401"},
+		},
+		{
+			name: "advanced configured, standard key", advanced: false,
+			mutate: func(c *Config) { c.SecurityLevel = securityAdvanced },
+			want:   []string{"security_level", `"advanced"`, "matches the security level the key was created with"},
+		},
+		{
+			name: "wrong key id", advanced: false,
+			mutate: func(c *Config) { c.APIKeyID = "18" },
+			want:   []string{"api_key_id", `"standard"`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeXSOAR(t, tt.advanced)
+			base := pastMs()
+			f.add(1, base)
+			cfg := testConfig(t, f, base)
+			tt.mutate(cfg)
+			r := startReceiver(t, cfg, t.TempDir())
+			err := r.waitStatus(componentstatus.StatusPermanentError)
+			r.stop()
+			t.Log(err)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.NotContains(t, err.Error(), testKey)
+			assert.Zero(t, r.sink.LogRecordCount())
+			for _, req := range f.log() {
+				assert.Equal(t, http.StatusUnauthorized, req.Status, "a 401 is never retried by the HTTP client")
+			}
+		})
+	}
+}
+
+func TestPermanentStatuses(t *testing.T) {
+	tests := []struct {
+		status int
+		body   string
+		want   []string
+	}{
+		{http.StatusUnauthorized, unauthBody, []string{"HTTP 401", `"Public API request unauthorized"`, "api_key", "api_key_id", "security_level"}},
+		{http.StatusPaymentRequired, `{"reply":{"err_code":402,"err_msg":"User does not have the required license type to run this API","err_extra":null}}`,
+			[]string{"HTTP 402", "licence", "required license type"}},
+		{http.StatusForbidden, `{"reply":{"err_code":403,"err_msg":"API key does not have the required RBAC permissions","err_extra":null}}`,
+			[]string{"HTTP 403", "role", "permission", "view management audit logs"}},
+		{http.StatusNotFound, `<html><body>Not Found</body></html>`, []string{"HTTP 404", "endpoint", "path", defaultPath}},
+	}
+	for _, tt := range tests {
+		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
+			f := newFakeXSOAR(t, true)
+			f.fault = func(int, auditRequest) *fakeResponse { return &fakeResponse{status: tt.status, body: tt.body} }
+			base := pastMs()
+			f.add(1, base)
+			r := startReceiver(t, testConfig(t, f, base), t.TempDir())
+			err := r.waitStatus(componentstatus.StatusPermanentError)
+			r.stop()
+			t.Log(err)
+			for _, w := range tt.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			assert.Zero(t, r.sink.LogRecordCount())
+		})
+	}
+}
+
+func TestPersistent500NamesPath(t *testing.T) {
+	f := newFakeXSOAR(t, true)
+	cfg := testConfig(t, f, pastMs())
+	cfg.Path = "/xsoar/public/v1/audits/management_logs" // the wrong tree: the API answers 500
+	cfg.Poll.Retry.MaxElapsedTime = 30 * time.Millisecond
+	r := startReceiver(t, cfg, t.TempDir())
+	err := r.waitStatus(componentstatus.StatusRecoverableError)
+	r.stop()
+	t.Log(err)
+	for _, w := range []string{"HTTP 500", "wrong path or endpoint", "/xsoar/public/v1/audits/management_logs", defaultPath} {
+		assert.Contains(t, err.Error(), w)
+	}
+	assert.NoError(t, r.host.LastErr(componentstatus.StatusPermanentError), "a 500 may heal: not permanent")
+	assert.Greater(t, len(f.log()), 1, "retried")
+}
+
+func TestAgentsReportsErrorsNameTheTrail(t *testing.T) {
+	s := &source{url: "https://api-t.example.com" + agentsReportsPath, path: agentsReportsPath, logType: logTypeAgentsReports,
+		level: securityAdvanced, secrets: httpapi.NewSecrets(), auth: signer{advanced: true}}
+	for status, want := range map[int][]string{
+		http.StatusNotFound:            {"log_type (\"agents_reports\")", agentsReportsPath, "only Cortex XDR and XSIAM tenants serve the agents' audit reports"},
+		http.StatusForbidden:           {"permission to view agents' audit reports"},
+		http.StatusPaymentRequired:     {"agents' audit reports need a licence", "XDR and XSIAM"},
+		http.StatusInternalServerError: {"default \"" + agentsReportsPath + "\""},
+	} {
+		err := s.explain(&httpapi.StatusError{Op: agentsReportsKind.op, Status: status})
+		for _, w := range want {
+			assert.Contains(t, err.Error(), w, "HTTP %d", status)
+		}
+	}
+	// The management trail keeps its messages.
+	s = &source{path: defaultPath, level: securityAdvanced, secrets: httpapi.NewSecrets(), auth: signer{advanced: true}}
+	err := s.explain(&httpapi.StatusError{Op: op, Status: http.StatusNotFound})
+	assert.NotContains(t, err.Error(), "only Cortex")
+	assert.Contains(t, err.Error(), defaultPath)
 }

@@ -36,5 +36,5 @@ func createDefaultConfig() component.Config {
 }
 
 func createLogsReceiver(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
-	return poller.NewReceiver(set, spec(cfg.(*Config)), next), nil
+	return poller.NewReceiver(set, spec, cfg.(*Config), next), nil
 }

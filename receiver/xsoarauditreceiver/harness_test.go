@@ -2,6 +2,7 @@ package xsoarauditreceiver
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -185,6 +186,48 @@ func same(ms int64, n int) []int64 {
 	out := make([]int64, n)
 	for i := range out {
 		out[i] = ms
+	}
+	return out
+}
+
+// pastMs is a base insert time safely behind every query's upper bound.
+func pastMs() int64 { return time.Now().Add(-time.Hour).UnixMilli() }
+
+func toString(v any) string {
+	if e, ok := v.(error); ok {
+		return e.Error()
+	}
+	return fmt.Sprint(v)
+}
+
+// agentsConfig is testConfig reading the agents' audit reports.
+func agentsConfig(t *testing.T, f *fakeXSOAR, startMs int64) *Config {
+	t.Helper()
+	cfg := testConfig(t, f, startMs)
+	cfg.LogType, cfg.Path = logTypeAgentsReports, agentsReportsPath
+	require.NoError(t, cfg.checkLogTypeErr())
+	return cfg
+}
+
+func (c *Config) checkLogTypeErr() error {
+	if errs := c.checkLogType(); len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// reportTimes returns n report times in epoch microseconds from startMs: every third shares a
+// millisecond with the one before, and most carry a fraction of a millisecond.
+func reportTimes(startMs int64, n int) []int64 {
+	out := make([]int64, n)
+	us := startMs * 1000
+	for i := range out {
+		if i%3 != 2 {
+			us += 1337
+		} else {
+			us += 1
+		}
+		out[i] = us
 	}
 	return out
 }

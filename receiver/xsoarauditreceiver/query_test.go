@@ -2,6 +2,7 @@ package xsoarauditreceiver
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"testing"
 	"time"
@@ -112,4 +113,39 @@ func TestSmallPageSize(t *testing.T) {
 		assert.Equal(t, i*7, l.SearchFrom)
 		assert.Equal(t, i*7+7, l.SearchTo)
 	}
+}
+
+// A report a fraction of a millisecond past the query's upper bound is not returned by that
+// query (the bound compares with the exact time); the checkpoint stops at the bound, so the
+// next query, which starts there, returns it.
+func TestAgentsReportFractionPastTheUpperBound(t *testing.T) {
+	f := newFakeXSOAR(t, true)
+	src := testSource(t, f, func(c *Config) {
+		c.LogType, c.Path, c.SettleDelay = logTypeAgentsReports, agentsReportsPath, 0
+	})
+	bound := pastMs()
+	now := time.UnixMilli(bound)
+	src.now = func() time.Time { return now }
+	ids := f.addReports(bound*1000-250, bound*1000, bound*1000+500)
+
+	q := src.Open(time.UnixMilli(bound - 1000))
+	pages := drain(t, q)
+	require.Len(t, pages, 1)
+	assert.Equal(t, ids[:2], keyIDs(pages[0].Keys), "the report at bound.5 waits")
+	assert.Equal(t, time.UnixMilli(bound), q.(*query).UpperBound())
+
+	now = now.Add(time.Second)
+	pages = drain(t, src.Open(q.(*query).UpperBound()))
+	require.Len(t, pages, 1)
+	assert.Equal(t, ids[1:], keyIDs(pages[0].Keys), "read from the bound: the engine drops the one it delivered")
+}
+
+func TestAgentsReportsCallLabel(t *testing.T) {
+	f := newFakeXSOAR(t, false)
+	src := testSource(t, f, func(c *Config) { c.LogType, c.Path = logTypeAgentsReports, agentsReportsPath })
+	f.fault = func(int, auditRequest) *fakeResponse { return &fakeResponse{status: http.StatusNotFound} }
+	_, _, err := src.Open(time.UnixMilli(pastMs())).Next(context.Background())
+	var se *httpapi.StatusError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "agents_reports", se.Op, "metrics and logs name the call")
 }

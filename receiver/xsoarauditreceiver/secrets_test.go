@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -106,4 +108,52 @@ func TestValidateRefusesProxyCredentials(t *testing.T) {
 	assert.NotContains(t, err.Error(), "Pr0xy-Pass")
 	cfg.ClientConfig.ProxyURL = "http://127.0.0.1:3128"
 	assert.NoError(t, cfg.Validate())
+}
+
+func TestSecretsStayOut(t *testing.T) {
+	f := newFakeXSOAR(t, true)
+	// An error reply that echoes the request's credentials must not carry them into errors or logs.
+	f.fault = func(n int, _ auditRequest) *fakeResponse {
+		switch n {
+		case 1:
+			return &fakeResponse{status: http.StatusTooManyRequests, body: "rate limited for key " + testKey}
+		case 2:
+			return &fakeResponse{status: http.StatusOK, body: `{"reply":{"err_code":"500","err_msg":"bad key ` + testKey + `"}}`}
+		case 3:
+			return &fakeResponse{status: http.StatusUnauthorized, body: `{"reply":{"err_code":401,"err_msg":"unauthorized ` + testKey + `"}}`}
+		}
+		return nil
+	}
+	base := pastMs()
+	f.add(1, base)
+	dir := t.TempDir()
+	cfg := testConfig(t, f, base)
+	cfg.Poll.Retry.MaxElapsedTime = 0 // retry until it works
+	r := startReceiver(t, cfg, dir)
+	err := r.waitStatus(componentstatus.StatusPermanentError)
+	r.stop()
+	require.GreaterOrEqual(t, len(f.log()), 3)
+
+	assert.NotContains(t, err.Error(), testKey)
+	assert.Contains(t, err.Error(), "[REDACTED]")
+	recoverable := r.host.LastErr(componentstatus.StatusRecoverableError)
+	require.Error(t, recoverable)
+	assert.NotContains(t, recoverable.Error(), testKey)
+	require.NotZero(t, r.logs.Len())
+	for _, e := range r.logs.All() {
+		assert.NotContains(t, e.Message, testKey)
+		for k, v := range e.ContextMap() {
+			assert.NotContains(t, k, testKey)
+			assert.NotContains(t, toString(v), testKey)
+		}
+	}
+	// Nor in the stored checkpoint.
+	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, rerr := os.ReadFile(path)
+			require.NoError(t, rerr)
+			assert.NotContains(t, string(b), testKey)
+		}
+		return nil
+	})
 }

@@ -1,23 +1,27 @@
 package xsoarauditreceiver
 
+// Scenarios: the receiver's behaviour over time (paging, restarts, outages, late and
+// future-dated records, exactly-once delivery), started through its factory. They run against
+// fake_test.go's fake API, which lets a test shape each reply; TestAgainstSimulator runs against
+// the shared vendor simulator, for realistic volume and faults.
+
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componentstatus"
-	"go.opentelemetry.io/collector/config/configopaque"
-)
+	"go.opentelemetry.io/collector/pdata/plog"
 
-// pastMs is a base insert time safely behind every query's upper bound.
-func pastMs() int64 { return time.Now().Add(-time.Hour).UnixMilli() }
+	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
+)
 
 func TestPagingStopsOnShortLastPage(t *testing.T) {
 	f := newFakeXSOAR(t, true)
@@ -84,83 +88,6 @@ func TestKeyTypes(t *testing.T) {
 	}
 }
 
-func TestRefusedCredentials(t *testing.T) {
-	tests := []struct {
-		name     string
-		advanced bool // the key as created on the tenant
-		mutate   func(*Config)
-		want     []string
-	}{
-		{
-			name: "wrong advanced signature", advanced: true,
-			mutate: func(c *Config) { c.APIKey = configopaque.String(testKey[:len(testKey)-1] + "x") },
-			want:   []string{"api_key", "api_key_id", "security_level", `"advanced"`, "clock", `"Public API request unauthorized"`, "HTTP 401"},
-		},
-		{
-			name: "advanced configured, standard key", advanced: false,
-			mutate: func(c *Config) { c.SecurityLevel = securityAdvanced },
-			want:   []string{"security_level", `"advanced"`, "matches the security level the key was created with"},
-		},
-		{
-			name: "wrong key id", advanced: false,
-			mutate: func(c *Config) { c.APIKeyID = "18" },
-			want:   []string{"api_key_id", `"standard"`},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f := newFakeXSOAR(t, tt.advanced)
-			base := pastMs()
-			f.add(1, base)
-			cfg := testConfig(t, f, base)
-			tt.mutate(cfg)
-			r := startReceiver(t, cfg, t.TempDir())
-			err := r.waitStatus(componentstatus.StatusPermanentError)
-			r.stop()
-			t.Log(err)
-			for _, w := range tt.want {
-				assert.Contains(t, err.Error(), w)
-			}
-			assert.NotContains(t, err.Error(), testKey)
-			assert.Zero(t, r.sink.LogRecordCount())
-			for _, req := range f.log() {
-				assert.Equal(t, http.StatusUnauthorized, req.Status, "a 401 is never retried by the HTTP client")
-			}
-		})
-	}
-}
-
-func TestPermanentStatuses(t *testing.T) {
-	tests := []struct {
-		status int
-		body   string
-		want   []string
-	}{
-		{http.StatusUnauthorized, unauthBody, []string{"HTTP 401", `"Public API request unauthorized"`, "api_key", "api_key_id", "security_level"}},
-		{http.StatusPaymentRequired, `{"reply":{"err_code":402,"err_msg":"User does not have the required license type to run this API","err_extra":null}}`,
-			[]string{"HTTP 402", "licence", "required license type"}},
-		{http.StatusForbidden, `{"reply":{"err_code":403,"err_msg":"API key does not have the required RBAC permissions","err_extra":null}}`,
-			[]string{"HTTP 403", "role", "permission", "view management audit logs"}},
-		{http.StatusNotFound, `<html><body>Not Found</body></html>`, []string{"HTTP 404", "endpoint", "path", defaultPath}},
-	}
-	for _, tt := range tests {
-		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
-			f := newFakeXSOAR(t, true)
-			f.fault = func(int, auditRequest) *fakeResponse { return &fakeResponse{status: tt.status, body: tt.body} }
-			base := pastMs()
-			f.add(1, base)
-			r := startReceiver(t, testConfig(t, f, base), t.TempDir())
-			err := r.waitStatus(componentstatus.StatusPermanentError)
-			r.stop()
-			t.Log(err)
-			for _, w := range tt.want {
-				assert.Contains(t, err.Error(), w)
-			}
-			assert.Zero(t, r.sink.LogRecordCount())
-		})
-	}
-}
-
 func TestTransientFailuresThenSuccess(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -196,51 +123,6 @@ func TestTransientFailuresThenSuccess(t *testing.T) {
 			assert.NoError(t, r.host.LastErr(componentstatus.StatusPermanentError))
 			assert.NoError(t, r.host.LastErr(componentstatus.StatusRecoverableError), "the HTTP client absorbed the failures")
 		})
-	}
-}
-
-func TestPersistent500NamesPath(t *testing.T) {
-	f := newFakeXSOAR(t, true)
-	cfg := testConfig(t, f, pastMs())
-	cfg.Path = "/xsoar/public/v1/audits/management_logs" // the wrong tree: the API answers 500
-	cfg.Poll.Retry.MaxElapsedTime = 30 * time.Millisecond
-	r := startReceiver(t, cfg, t.TempDir())
-	err := r.waitStatus(componentstatus.StatusRecoverableError)
-	r.stop()
-	t.Log(err)
-	for _, w := range []string{"HTTP 500", "wrong path or endpoint", "/xsoar/public/v1/audits/management_logs", defaultPath} {
-		assert.Contains(t, err.Error(), w)
-	}
-	assert.NoError(t, r.host.LastErr(componentstatus.StatusPermanentError), "a 500 may heal: not permanent")
-	assert.Greater(t, len(f.log()), 1, "retried")
-}
-
-// The server refuses a window over 100 records, so a receiver that sent one would fail every
-// other test here (the fake notes it as a problem). This proves the check itself bites.
-func TestServerRefusesWindowOver100(t *testing.T) {
-	f := newFakeXSOAR(t, false)
-	body := `{"request_data":{"filters":[{"field":"timestamp","operator":"gte","value":1},{"field":"timestamp","operator":"lte","value":2}],"search_from":0,"search_to":101,"sort":{"field":"timestamp","keyword":"asc"}}}`
-	req, err := http.NewRequest(http.MethodPost, f.url()+defaultPath, strings.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", testKey)
-	req.Header.Set("x-xdr-auth-id", testKeyID)
-	resp, err := f.srv.Client().Do(req)
-	require.NoError(t, err)
-	require.NoError(t, resp.Body.Close())
-	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
-	assert.Equal(t, []string{"window 0..101"}, f.takeProblems())
-
-	// And the receiver, at the largest page size, never asks for more than 100.
-	base := pastMs()
-	f.add(1, spaced(base, 450, 1)...)
-	cfg := testConfig(t, f, base)
-	cfg.PageSize = maxPageSize
-	r := startReceiver(t, cfg, t.TempDir())
-	r.waitRecords(450)
-	r.stop()
-	for _, l := range f.log()[1:] {
-		assert.LessOrEqual(t, l.SearchTo-l.SearchFrom, maxPageSize)
 	}
 }
 
@@ -431,57 +313,217 @@ func TestOverlapCatchesLateInserts(t *testing.T) {
 	assert.Equal(t, newest-3000, log[len(log)-1].GTE, "each poll starts the overlap before the checkpoint")
 }
 
-func TestSecretsStayOut(t *testing.T) {
+func TestAgentsReportsArriveExactlyOnce(t *testing.T) {
 	f := newFakeXSOAR(t, true)
-	// An error reply that echoes the request's credentials must not carry them into errors or logs.
+	base := pastMs()
+	ids := f.addReports(reportTimes(base, 250)...)
+	f.add(1, spaced(base, 30, 5)...) // the management log of the same tenant is not read
+	r := startReceiver(t, agentsConfig(t, f, base-1000), t.TempDir())
+	r.waitRecords(250)
+	require.Eventually(t, func() bool { return len(f.log()) >= 4 }, waitFor, tick)
+	r.stop()
+
+	assert.Equal(t, ids, r.uids(), "in time order, each once")
+	for _, l := range f.log() {
+		assert.Equal(t, agentsReportsPath, l.Path)
+		assert.LessOrEqual(t, l.SearchTo-l.SearchFrom, maxPageSize)
+	}
+	for _, ld := range r.sink.AllLogs() {
+		forEachRecord(ld, func(lr plog.LogRecord) {
+			assert.True(t, strings.HasPrefix(lr.EventName(), agentReportEvents+"."), lr.EventName())
+			name, _ := lr.Attributes().Get("host.name")
+			assert.NotEmpty(t, name.Str())
+		})
+	}
+}
+
+// The two trails of one tenant keep checkpoints apart: switching an instance's log_type reads
+// the other trail from start_time, and switching back resumes where the management log
+// stopped, under the key it always had.
+func TestTrailsKeepSeparateCheckpoints(t *testing.T) {
+	f := newFakeXSOAR(t, true)
+	base := pastMs()
+	f.add(1, spaced(base, 120, 7)...)
+	reports := f.addReports(reportTimes(base, 130)...)
+	dir := t.TempDir()
+
+	mgmt := testConfig(t, f, base-1000)
+	r1 := startReceiver(t, mgmt, dir)
+	r1.waitRecords(120)
+	r1.stop()
+	requireExactlyOnce(t, r1.uids(), idRange(1, 120))
+
+	r2 := startReceiver(t, agentsConfig(t, f, base-1000), dir)
+	r2.waitRecords(130)
+	r2.stop()
+	requireExactlyOnce(t, r2.uids(), reports)
+
+	// New records on both trails while the collector is down.
+	f.add(121, spaced(pastMs()+30_000, 20, 3)...)
+	more := f.addReports(reportTimes(pastMs()+30_000, 15)...)
+
+	r3 := startReceiver(t, agentsConfig(t, f, base-1000), dir)
+	r3.waitRecords(15)
+	time.Sleep(100 * time.Millisecond) // a few more polls: nothing may come twice
+	r3.stop()
+	requireExactlyOnce(t, r3.uids(), more)
+
+	r4 := startReceiver(t, testConfig(t, f, base-1000), dir)
+	r4.waitRecords(20)
+	time.Sleep(100 * time.Millisecond)
+	r4.stop()
+	requireExactlyOnce(t, r4.uids(), idRange(121, 20))
+
+	// The management key is the one earlier releases wrote: existing checkpoints are found.
+	c := createDefaultConfig().(*Config)
+	c.ClientConfig.Endpoint = "acme.xdr.us.paloaltonetworks.com"
+	assert.Equal(t, []string{"xsoaraudit", "endpoint=api-acme.xdr.us.paloaltonetworks.com", "path=/public_api/v1/audits/management_logs"}, checkpointSource(c))
+	c.LogType, c.Path = logTypeAgentsReports, agentsReportsPath
+	assert.Equal(t, []string{"xsoaraudit", "endpoint=api-acme.xdr.us.paloaltonetworks.com", "path=/public_api/v1/audits/agents_reports"}, checkpointSource(c))
+}
+
+// Faults on the agents' trail are retried as on the management log: nothing lost, nothing twice.
+func TestAgentsReportsSurviveFaults(t *testing.T) {
+	f := newFakeXSOAR(t, true)
+	f.omitTotal = true // Palo Alto's own sample reply has no total_count
 	f.fault = func(n int, _ auditRequest) *fakeResponse {
 		switch n {
 		case 1:
-			return &fakeResponse{status: http.StatusTooManyRequests, body: "rate limited for key " + testKey}
-		case 2:
-			return &fakeResponse{status: http.StatusOK, body: `{"reply":{"err_code":"500","err_msg":"bad key ` + testKey + `"}}`}
+			return &fakeResponse{status: http.StatusTooManyRequests, body: `{"reply":{"err_code":429,"err_msg":"Too many requests"}}`}
 		case 3:
-			return &fakeResponse{status: http.StatusUnauthorized, body: `{"reply":{"err_code":401,"err_msg":"unauthorized ` + testKey + `"}}`}
+			return &fakeResponse{status: http.StatusBadGateway}
+		case 4:
+			return &fakeResponse{status: http.StatusOK, body: `{"reply":{"data":[{"TIMESTAMP":`}
 		}
 		return nil
 	}
 	base := pastMs()
-	f.add(1, base)
-	dir := t.TempDir()
-	cfg := testConfig(t, f, base)
-	cfg.Poll.Retry.MaxElapsedTime = 0 // retry until it works
-	r := startReceiver(t, cfg, dir)
-	err := r.waitStatus(componentstatus.StatusPermanentError)
+	ids := f.addReports(reportTimes(base, 320)...)
+	r := startReceiver(t, agentsConfig(t, f, base-1000), t.TempDir())
+	r.waitRecords(320)
+	time.Sleep(100 * time.Millisecond)
 	r.stop()
-	require.GreaterOrEqual(t, len(f.log()), 3)
+	requireExactlyOnce(t, r.uids(), ids)
+}
 
-	assert.NotContains(t, err.Error(), testKey)
-	assert.Contains(t, err.Error(), "[REDACTED]")
-	recoverable := r.host.LastErr(componentstatus.StatusRecoverableError)
-	require.Error(t, recoverable)
-	assert.NotContains(t, recoverable.Error(), testKey)
-	require.NotZero(t, r.logs.Len())
-	for _, e := range r.logs.All() {
-		assert.NotContains(t, e.Message, testKey)
-		for k, v := range e.ContextMap() {
-			assert.NotContains(t, k, testKey)
-			assert.NotContains(t, toString(v), testKey)
+// A record whose AUDIT_INSERT_TIME is in year 9999, served although it is outside the window
+// asked for, is delivered once; the checkpoint stays within the window, so the records inserted
+// after it are read.
+func TestRecordDatedInTheFutureDoesNotPoisonTheCheckpoint(t *testing.T) {
+	f := newFakeXSOAR(t, true)
+	now := time.Now().UnixMilli()
+	f.add(100001, now-2000, now-1000)
+	future, err := json.Marshal(testRecord(100003, 253402300799000)) // 9999-12-31T23:59:59Z
+	require.NoError(t, err)
+	f.fault = func(n int, _ auditRequest) *fakeResponse {
+		if n != 1 {
+			return nil
 		}
+		return &fakeResponse{status: 200, body: fmt.Sprintf(`{"reply":{"total_count":3,"result_count":3,"data":[%s,%s,%s]}}`,
+			f.records[0].raw, f.records[1].raw, future)}
 	}
-	// Nor in the stored checkpoint.
-	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			b, rerr := os.ReadFile(path)
-			require.NoError(t, rerr)
-			assert.NotContains(t, string(b), testKey)
-		}
-		return nil
+	r := startReceiver(t, testConfig(t, f, now-time.Hour.Milliseconds()), t.TempDir())
+	r.waitRecords(3)
+	f.add(100004, time.Now().UnixMilli())
+	r.waitRecords(4)
+	time.Sleep(100 * time.Millisecond) // a few more polls: nothing repeats
+	r.stop()
+	requireExactlyOnce(t, r.uids(), idRange(100001, 4))
+	for _, req := range f.log() {
+		assert.LessOrEqual(t, req.GTE, time.Now().UnixMilli(), "no query asks for the future")
+	}
+	assert.NotEmpty(t, r.logs.FilterMessageSnippet("dated in the future").All())
+}
+
+// The receiver against the shared vendor simulator, an implementation of the API written apart
+// from this package: a backfill, a restart, one millisecond holding a burst, late records, and
+// throttling, 5xx, truncated, HTML and count-less replies on the way. The simulator keeps the
+// ground truth; every record must arrive exactly once.
+func TestAgainstSimulator(t *testing.T) {
+	t.Run("management", func(t *testing.T) { againstSimulator(t, simulator.XSOAR, nil) })
+	t.Run("agents_reports", func(t *testing.T) {
+		againstSimulator(t, simulator.XSOARAgents, func(c *Config) { c.LogType, c.Path = logTypeAgentsReports, agentsReportsPath })
 	})
 }
 
-func toString(v any) string {
-	if e, ok := v.(error); ok {
-		return e.Error()
+// againstSimulator reads feed v (the management log or the agents' reports) of a simulated
+// tenant that holds records of both.
+func againstSimulator(t *testing.T, v simulator.Vendor, mutate func(*Config)) {
+	sim, err := simulator.New(simulator.Options{XSOARBackfill: 2500, XSOARAgentsBackfill: 2500, BackfillSpan: time.Hour, Seed: 42})
+	require.NoError(t, err)
+	url, err := sim.Start()
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, sim.Close()) })
+
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	cfg.ClientConfig.Endpoint = url
+	cfg.APIKeyID = simulator.DefaultXSOARKeyID
+	cfg.APIKey = simulator.DefaultXSOARKey
+	cfg.SettleDelay = 100 * time.Millisecond
+	cfg.Poll.Overlap = 2 * time.Second
+	cfg.Poll.StartTime = "2 hours ago"
+	cfg.Poll.PollInterval = 50 * time.Millisecond
+	cfg.Poll.RequestsPerSecond = 9 // the simulator enforces the tenant's 10 per second
+	cfg.Poll.Retry.InitialInterval = 10 * time.Millisecond
+	cfg.Poll.Retry.MaxInterval = 200 * time.Millisecond
+	cfg.Poll.Retry.MaxElapsedTime = 0
+	id := storagetest.NewStorageID("test")
+	cfg.Poll.StorageID = &id
+	if mutate != nil {
+		mutate(cfg)
 	}
-	return fmt.Sprint(v)
+	require.NoError(t, cfg.checkLogTypeErr())
+	dir := t.TempDir()
+
+	fault := func(f simulator.Fault) {
+		f.Vendor = v // the agents' feed stands for its endpoint of the XSOAR tenant
+		_, err := sim.InjectFault(f)
+		require.NoError(t, err)
+	}
+	fault(simulator.Fault{Kind: simulator.FaultThrottle, Count: 2})
+	fault(simulator.Fault{Kind: simulator.FaultOmitTotalCount, Count: 10})
+	r1 := startReceiver(t, cfg, dir)
+	require.Eventually(t, func() bool { return r1.sink.LogRecordCount() >= 1000 }, waitFor, tick)
+	fault(simulator.Fault{Kind: simulator.FaultTruncate, Count: 1})
+	fault(simulator.Fault{Kind: simulator.FaultStatus, Status: 503, Count: 2})
+	r1.stop()
+
+	// While the receiver is down: a burst in one millisecond, and ordinary new records.
+	_, err = sim.Burst(v, 600)
+	require.NoError(t, err)
+	_, err = sim.AddRecords(simulator.RecordsRequest{Vendor: v, Count: 50})
+	require.NoError(t, err)
+
+	r2 := startReceiver(t, cfg, dir)
+	fault(simulator.Fault{Kind: simulator.FaultHTML, Count: 1})
+	all, err := sim.IDs(v)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return r1.sink.LogRecordCount()+r2.sink.LogRecordCount() >= len(all) }, waitFor, tick)
+
+	// Records inserted late, behind what was delivered but within the overlap.
+	late, err := sim.AddRecords(simulator.RecordsRequest{Vendor: v, Count: 5, Late: time.Second})
+	require.NoError(t, err)
+	all = append(all, late...)
+	require.Eventually(t, func() bool { return r1.sink.LogRecordCount()+r2.sink.LogRecordCount() >= len(all) }, waitFor, tick)
+	n := sim.Stats()
+	require.Eventually(t, func() bool { return totalRequests(sim.Stats()) > totalRequests(n)+5 }, waitFor, tick, "a few more polls")
+	r2.stop()
+	st := sim.Stats()
+	t.Logf("simulator requests by status: %v", st.Requests)
+	// Every injected fault was met (and survived).
+	for _, status := range []int{429, 503} {
+		require.Positive(t, st.Requests["xsoar."+kindOf(cfg.LogType).op][status], "HTTP %d served", status)
+	}
+	require.Zero(t, st.ActiveFaults, "every fault was used up")
+
+	requireExactlyOnce(t, append(r1.uids(), r2.uids()...), all)
+}
+
+func totalRequests(st simulator.Stats) (n int64) {
+	for _, byStatus := range st.Requests {
+		for _, c := range byStatus {
+			n += c
+		}
+	}
+	return n
 }

@@ -1,5 +1,11 @@
 package xsoarauditreceiver
 
+// The fakes: this file is the in-package fake of the Cortex public API, a strict protocol
+// checker that refuses or flags every request the real API would refuse (credentials, body,
+// paging window). Unit tests and the scenarios that need exact control of each reply use it;
+// the scenarios that need realistic volume and faults use the shared simulator (see
+// scenarios_test.go).
+
 import (
 	"bytes"
 	"crypto/sha256"
@@ -17,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -377,4 +384,33 @@ func (f *fakeXSOAR) parse(r *http.Request) (auditRequest, *fakeResponse) {
 			body: `{"reply":{"err_code":500,"err_msg":"0 < search_size <= 100","err_extra":null}}`}
 	}
 	return req, nil
+}
+
+// The server refuses a window over 100 records, so a receiver that sent one would fail every
+// other test here (the fake notes it as a problem). This proves the check itself bites.
+func TestServerRefusesWindowOver100(t *testing.T) {
+	f := newFakeXSOAR(t, false)
+	body := `{"request_data":{"filters":[{"field":"timestamp","operator":"gte","value":1},{"field":"timestamp","operator":"lte","value":2}],"search_from":0,"search_to":101,"sort":{"field":"timestamp","keyword":"asc"}}}`
+	req, err := http.NewRequest(http.MethodPost, f.url()+defaultPath, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", testKey)
+	req.Header.Set("x-xdr-auth-id", testKeyID)
+	resp, err := f.srv.Client().Do(req)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	assert.Equal(t, []string{"window 0..101"}, f.takeProblems())
+
+	// And the receiver, at the largest page size, never asks for more than 100.
+	base := pastMs()
+	f.add(1, spaced(base, 450, 1)...)
+	cfg := testConfig(t, f, base)
+	cfg.PageSize = maxPageSize
+	r := startReceiver(t, cfg, t.TempDir())
+	r.waitRecords(450)
+	r.stop()
+	for _, l := range f.log()[1:] {
+		assert.LessOrEqual(t, l.SearchTo-l.SearchFrom, maxPageSize)
+	}
 }
