@@ -3,6 +3,7 @@ package cyberarkispreceiver
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,8 @@ import (
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
+	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
+	"github.com/secaudit/otelcol-audit/internal/jsonpdata/jsonpdatatest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -143,7 +146,7 @@ func TestConvertEdgeCases(t *testing.T) {
 		Data []json.RawMessage `json:"data"`
 	}
 	require.NoError(t, json.Unmarshal(raw, &p))
-	assert.Equal(t, derivedID(p.Data[1]), dp.page.Keys[1].ID, "the hash covers exactly the record's JSON")
+	assert.Equal(t, jsonpdata.ContentID(p.Data[1]), dp.page.Keys[1].ID, "the hash covers exactly the record's JSON")
 	assert.Equal(t, "3c1e6f0a-27b4-4c55-8f3d-9e1a2b7c4d10", dp.tenant, "the first record that has a tenant")
 
 	a0 := recs.At(0).Attributes().AsRaw()
@@ -164,12 +167,25 @@ func TestConvertEdgeCases(t *testing.T) {
 	assert.Equal(t, "42", recs.At(3).Attributes().AsRaw()["cyberark.account_id"])
 }
 
-func TestDerivedIDIsStable(t *testing.T) {
-	a := derivedID([]byte(`, {"b": 1, "a": "x"}`))
-	b := derivedID([]byte(`{"a":"x","b":1}`))
-	c := derivedID([]byte(`{"a":"y","b":1}`))
+// An event without a uuid gets the same log.record.uid when the API sends it again with other
+// spacing and member order: the hash covers its canonical JSON, so the re-read is a duplicate.
+func TestEventWithoutUUIDKeepsItsUIDWhenReencoded(t *testing.T) {
+	uid := func(page string) string {
+		t.Helper()
+		dp, err := testConverter().decodePage([]byte(page), pageContext{observed: testObserved, prev: testFrom})
+		require.NoError(t, err)
+		require.Equal(t, 1, dp.derivedIDs)
+		id, ok := records(dp.page.Logs).At(0).Attributes().Get("log.record.uid")
+		require.True(t, ok)
+		assert.Equal(t, dp.page.Keys[0].ID, id.Str())
+		return id.Str()
+	}
+	a := uid(`{"data":[{"timestamp":1739271000000,"applicationCode":"IDP","action":"login","customData":{"a":1,"b":"x"}}],"paging":{"cursor":{"cursorRef":"c"}}}`)
+	b := uid("{\"data\": [\n  {\"customData\": {\"b\": \"x\", \"a\": 1},\n   \"action\": \"login\", \"applicationCode\": \"IDP\", \"timestamp\": 1739271000000}\n],\n\"paging\": {\"cursor\": {\"cursorRef\": \"c\"}}}")
+	c := uid(`{"data":[{"timestamp":1739271000000,"applicationCode":"IDP","action":"logout","customData":{"a":1,"b":"x"}}],"paging":{"cursor":{"cursorRef":"c"}}}`)
+	assert.True(t, strings.HasPrefix(a, "sha256:"), a)
 	assert.Equal(t, a, b, "spacing and member order do not matter")
-	assert.NotEqual(t, a, c)
+	assert.NotEqual(t, a, c, "another event gets another ID")
 }
 
 func TestEventTime(t *testing.T) {
@@ -217,94 +233,73 @@ func TestSeverity(t *testing.T) {
 	}
 }
 
-func TestDecodePageRejectsBrokenPages(t *testing.T) {
-	good, err := os.ReadFile(filepath.Join("testdata", "identity_page.json"))
-	require.NoError(t, err)
-	for name, body := range map[string]string{
-		"truncated":           string(good[:len(good)/2]),
-		"cut inside a string": string(good[:200]),
-		"HTML page":           "<!DOCTYPE html><html><body>Sign in with Sup3r-Secret-Passw0rd</body></html>",
-		"empty":               "",
-		"array":               `[{"uuid":"a"}]`,
-		"no data":             `{"paging":{"cursor":{"cursorRef":"x"}}}`,
-		"data not an array":   `{"data":{"uuid":"a"}}`,
-		"event not an object": `{"data":[1]}`,
-		"event is a string":   `{"data":["x"]}`,
-		"trailing garbage":    `{"data":[]} {"data":[]}`,
-		"bad literal":         `{"data":[{"uuid":tru}]}`,
-		"unterminated array":  `{"data":[{"uuid":"a"},`,
-		"unterminated object": `{"data":[]`,
-	} {
-		t.Run(name, func(t *testing.T) {
-			_, err := testConverter().decodePage([]byte(body), pageContext{observed: testObserved, prev: testFrom})
-			require.Error(t, err)
-			assert.NotContains(t, err.Error(), "Sup3r-Secret-Passw0rd")
-		})
+// repairs returns each record's audit.record.repaired, by log.record.uid ("" when unmarked).
+func repairs(ld plog.Logs) map[string]string {
+	out := map[string]string{}
+	eachRecord(ld, func(lr plog.LogRecord) {
+		uid, _ := lr.Attributes().Get("log.record.uid")
+		v, ok := lr.Attributes().Get(jsonpdata.RepairedAttribute)
+		out[uid.Str()] = ""
+		if ok {
+			out[uid.Str()] = fmt.Sprint(v.Slice().AsRaw())
+		}
+	})
+	return out
+}
+
+func eachRecord(ld plog.Logs, fn func(plog.LogRecord)) {
+	for _, rl := range ld.ResourceLogs().All() {
+		for _, sl := range rl.ScopeLogs().All() {
+			for _, lr := range sl.LogRecords().All() {
+				fn(lr)
+			}
+		}
 	}
 }
 
-func TestDecodePageEmptyAndNull(t *testing.T) {
-	for name, body := range map[string]string{
-		"empty data":   `{"data":[],"paging":{"cursor":{"cursorRef":"next"}}}`,
-		"null data":    `{"data":null,"paging":{"cursor":{"cursorRef":"next"}}}`,
-		"paging first": ` {"paging":{"cursor":{"cursorRef":"next","other":1},"x":[]},"data":[null]}` + "\n",
-	} {
-		t.Run(name, func(t *testing.T) {
-			dp, err := testConverter().decodePage([]byte(body), pageContext{observed: testObserved, prev: testFrom})
-			require.NoError(t, err)
-			assert.Empty(t, dp.page.Keys)
-			assert.Equal(t, 0, records(dp.page.Logs).Len())
-			assert.Equal(t, "next", dp.cursor)
-		})
-	}
-	dp, err := testConverter().decodePage([]byte(`{"data":[{"uuid":"a","timestamp":1739269449904}],"paging":null}`), pageContext{observed: testObserved, prev: testFrom})
-	require.NoError(t, err)
-	assert.Empty(t, dp.cursor, "no paging: no next cursor")
-	assert.Len(t, dp.page.Keys, 1)
-	res := dp.page.Logs.ResourceLogs().At(0).Resource().Attributes().AsRaw()
-	assert.Equal(t, map[string]any{"cyberark.audit.host": "example-domain.audit.cyberark.cloud"}, res)
+// An event nested deeper than the decoder goes, or with invalid UTF-8 in a member name, is
+// delivered repaired and marked; the events around it are delivered as they are.
+func TestOneBadEventDoesNotBlockThePage(t *testing.T) {
+	deep := `{"uuid":"deep","timestamp":1739268000001,"customData":` + strings.Repeat(`{"a":`, 100) + `1` + strings.Repeat(`}`, 100) + `}`
+	shortName := "{\"uuid\":\"name\",\"timestamp\":1739268000002,\"user\xffname\":\"x\"}"
+	longName := "{\"uuid\":\"long-name\",\"timestamp\":1739268000003,\"customData\":{\"" + strings.Repeat("k", 80) + "\xfe\":1}}"
+	value := "{\"uuid\":\"value\",\"timestamp\":1739268000004,\"message\":\"caf\xe9\",\"username\":\"b\xffb\"}"
+	body := `{"data":[{"uuid":"before","timestamp":1739268000000},` + deep + `,` + shortName + `,` + longName + `,` + value +
+		`,{"uuid":"after","timestamp":1739268000005}],"paging":{"cursor":{"cursorRef":"c2"}}}`
+
+	dp, err := testConverter().decodePage([]byte(body), pageContext{observed: testObserved, prev: testFrom})
+	require.NoError(t, err, "the page is delivered")
+	assert.Equal(t, map[string]string{
+		"before": "", "deep": "[depth]", "name": "[utf8]", "long-name": "[utf8]", "value": "[utf8]", "after": "",
+	}, repairs(dp.page.Logs))
+	assert.Len(t, dp.page.Keys, 6)
+	assert.Equal(t, "c2", dp.cursor)
+	assert.Empty(t, jsonpdatatest.InvalidUTF8(dp.page.Logs), "every string that leaves the receiver is valid UTF-8")
+
+	eachRecord(dp.page.Logs, func(lr plog.LogRecord) {
+		if uid, _ := lr.Attributes().Get("log.record.uid"); uid.Str() == "value" {
+			user, _ := lr.Attributes().Get("user.name")
+			assert.Equal(t, "b\uFFFDb", user.Str(), "attributes come from the repaired body")
+		}
+	})
 }
 
-// The fetch loop reads only a page's envelope. For a page with events it reads the cursor from
-// the end of the body; any other layout falls back to walking the whole page. Either way it
-// must agree with the full decode.
-func TestScanEnvelopeAgreesWithDecode(t *testing.T) {
-	conv := testConverter()
-	events := string(benchPage(t)) // 500 events, paging last: the fast path
-	data := events[strings.Index(events, `[`) : strings.LastIndex(events, `],"paging"`)+1]
-	for name, tc := range map[string]struct {
-		body   string
-		cursor string
-		empty  bool
-	}{
-		"events, paging last":   {body: events, cursor: "eyJxdWVyeSI6e319"},
-		"events, paging first":  {body: `{"paging":{"cursor":{"cursorRef":"first"}},"data":` + data + `}`, cursor: "first"},
-		"a member after paging": {body: `{"data":` + data + `,"paging":{"cursor":{"cursorRef":"mid"}},"x":{"paging":{}}}`, cursor: "mid"},
-		"events, then an event that names paging": {
-			body: `{"paging":{"cursor":{"cursorRef":"real"}},"data":` + strings.TrimSuffix(data, "]") + `,{"uuid":"z","note":"paging"}]}`, cursor: "real"},
-		"no events": {body: `{"data":[],"paging":{"cursor":{"cursorRef":"end"}}}`, cursor: "end", empty: true},
-		"null data": {body: `{"data":null}`, empty: true},
-		// A page this large is taken to have events: at worst one more request finds the end.
-		"padded, no events": {body: `{"data":[]` + strings.Repeat(" ", smallPage) + `,"paging":{"cursor":{"cursorRef":"pad"}}}`, cursor: "pad"},
-	} {
-		t.Run(name, func(t *testing.T) {
-			env, err := conv.scanEnvelope([]byte(tc.body))
-			require.NoError(t, err)
-			assert.Equal(t, tc.cursor, env.cursor)
-			assert.Equal(t, tc.empty, env.empty)
-			dp, err := conv.decodePage([]byte(tc.body), pageContext{observed: time.Now(), prev: testFrom})
-			require.NoError(t, err)
-			assert.Equal(t, dp.cursor, env.cursor)
-		})
-	}
-	for name, body := range map[string]string{
-		"cut in the events": events[:len(events)/2],
-		"html":              "<html>" + strings.Repeat(" ", smallPage),
-		"no data":           `{"paging":{"cursor":{"cursorRef":"x"}}}`,
-	} {
-		t.Run(name, func(t *testing.T) {
-			_, err := conv.scanEnvelope([]byte(body))
-			assert.Error(t, err)
-		})
-	}
+// A page within the byte cap that would decode into far more values than any real page is
+// refused with an error that names the limit.
+func TestPageOverTheDecodeBudgetIsRefused(t *testing.T) {
+	zeros := strings.Repeat("0,", 500*jsonpdata.ValuesPerRecord)
+	body := `{"data":[{"uuid":"a","timestamp":1739268000000,"x":[` + zeros + `0]}],"paging":{"cursor":{"cursorRef":"c2"}}}`
+	_, err := testConverter().decodePage([]byte(body), pageContext{observed: testObserved, prev: testFrom})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "more than 512000 JSON values")
+}
+
+func TestResponseCapFollowsPageSize(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.ClientConfig.Endpoint = "https://example-domain.audit.cyberark.cloud"
+	cfg.IdentityURL = "https://abc1234.id.cyberark.cloud"
+	cfg.PageSize = maxPageSize
+	assert.Equal(t, int64(500*16<<10), spec.MaxResponseBytes(cfg), "a full page of 500 events, 16 KiB each")
+	cfg.PageSize = 10
+	assert.Equal(t, int64(minResponseBytes), spec.MaxResponseBytes(cfg), "a page of few events still fits a large one")
 }

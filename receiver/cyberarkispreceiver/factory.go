@@ -33,5 +33,5 @@ func createDefaultConfig() component.Config {
 
 func createLogsReceiver(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
 	c := cfg.(*Config)
-	return poller.NewReceiver(set, spec(c), next), nil
+	return poller.NewReceiver(set, spec, c, next), nil
 }

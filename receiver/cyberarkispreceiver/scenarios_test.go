@@ -1,3 +1,7 @@
+// Behaviour over time: token renewal, restarts, outages, late records, exactly-once delivery.
+// These scenarios run the real receiver against the strict fake of fake_test.go; none needs
+// the volume or faults of internal/testsupport/simulator yet.
+
 package cyberarkispreceiver
 
 import (
@@ -6,10 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"go.opentelemetry.io/collector/component/componentstatus"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componentstatus"
 )
 
 func TestTokenRenewedBeforeExpiry(t *testing.T) {
@@ -317,4 +320,38 @@ func TestSecretsNeverLogged(t *testing.T) {
 	assert.NotContains(t, text, key)
 	assert.NotContains(t, text, key[:12], "no part of a secret either")
 	assert.True(t, strings.Contains(text, "api_key"))
+}
+
+func TestReceiverPagesToTheEmptyPage(t *testing.T) {
+	s := newFakeISP(t)
+	events := makeEvents("page", 1203, time.Now().Add(-time.Hour), 40)
+	s.add(events...)
+	cfg := testConfig(s)
+	cfg.ApplicationCodes = []string{"IDP", "PAM"}
+	h := start(t, cfg, t.TempDir())
+	h.requireExactlyOnce(t, events)
+
+	// 1203 events at 500 a page: three pages, then the empty page ends the first query.
+	require.Eventually(t, func() bool { return s.count("results") >= 4 }, waitFor, 10*time.Millisecond)
+	froms := s.froms()
+	require.NotEmpty(t, froms)
+	startAt := time.Now().Add(-2 * time.Hour).UTC()
+	first, err := time.Parse(dateLayout, froms[0])
+	require.NoError(t, err)
+	assert.WithinDuration(t, startAt, first, 5*time.Second, "first query starts at start_time")
+	s.mu.Lock()
+	assert.Equal(t, []string{"IDP", "PAM"}, s.queries[0].appCodes)
+	assert.Equal(t, 500, s.queries[0].pageSize)
+	s.mu.Unlock()
+
+	// Later polls start from the checkpoint: the second of the newest event delivered.
+	last := events[len(events)-1].ts.UTC().Truncate(time.Second).Format(dateLayout)
+	require.Eventually(t, func() bool { f := s.froms(); return len(f) >= 2 && f[len(f)-1] == last }, waitFor, 10*time.Millisecond)
+	assert.Equal(t, 1, s.count("token"), "the token is cached")
+	assert.NoError(t, h.host.LastErr(componentstatus.StatusPermanentError))
+
+	// Events that arrive later are delivered by a following poll, once.
+	more := makeEvents("late", 30, events[len(events)-1].ts.Add(time.Second), 10)
+	s.add(more...)
+	h.requireExactlyOnce(t, append(events, more...))
 }

@@ -14,7 +14,8 @@ func TestCheckpointSourceIsWhatSelectsTheData(t *testing.T) {
 		c := *base
 		c.ApplicationCodes = append([]string(nil), base.ApplicationCodes...)
 		mutate(&c)
-		return spec(&c).Source
+		source, _ := c.CheckpointSource()
+		return source
 	}
 	same := map[string]func(*Config){
 		"rotated client":      func(c *Config) { c.ClientID, c.ClientSecret = "svc-new", "other-secret" },

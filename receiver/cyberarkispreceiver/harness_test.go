@@ -8,13 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secaudit/otelcol-audit/internal/testsupport/statustest"
-
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
@@ -22,6 +19,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/secaudit/otelcol-audit/internal/testsupport/statustest"
 	"github.com/secaudit/otelcol-audit/receiver/cyberarkispreceiver/internal/metadata"
 )
 
@@ -138,40 +136,6 @@ func toString(v any) string {
 		return e.Error()
 	}
 	return strings.TrimSpace(strings.ReplaceAll(fmtAny(v), "\n", " "))
-}
-
-func TestReceiverPagesToTheEmptyPage(t *testing.T) {
-	s := newFakeISP(t)
-	events := makeEvents("page", 1203, time.Now().Add(-time.Hour), 40)
-	s.add(events...)
-	cfg := testConfig(s)
-	cfg.ApplicationCodes = []string{"IDP", "PAM"}
-	h := start(t, cfg, t.TempDir())
-	h.requireExactlyOnce(t, events)
-
-	// 1203 events at 500 a page: three pages, then the empty page ends the first query.
-	require.Eventually(t, func() bool { return s.count("results") >= 4 }, waitFor, 10*time.Millisecond)
-	froms := s.froms()
-	require.NotEmpty(t, froms)
-	startAt := time.Now().Add(-2 * time.Hour).UTC()
-	first, err := time.Parse(dateLayout, froms[0])
-	require.NoError(t, err)
-	assert.WithinDuration(t, startAt, first, 5*time.Second, "first query starts at start_time")
-	s.mu.Lock()
-	assert.Equal(t, []string{"IDP", "PAM"}, s.queries[0].appCodes)
-	assert.Equal(t, 500, s.queries[0].pageSize)
-	s.mu.Unlock()
-
-	// Later polls start from the checkpoint: the second of the newest event delivered.
-	last := events[len(events)-1].ts.UTC().Truncate(time.Second).Format(dateLayout)
-	require.Eventually(t, func() bool { f := s.froms(); return len(f) >= 2 && f[len(f)-1] == last }, waitFor, 10*time.Millisecond)
-	assert.Equal(t, 1, s.count("token"), "the token is cached")
-	assert.NoError(t, h.host.LastErr(componentstatus.StatusPermanentError))
-
-	// Events that arrive later are delivered by a following poll, once.
-	more := makeEvents("late", 30, events[len(events)-1].ts.Add(time.Second), 10)
-	s.add(more...)
-	h.requireExactlyOnce(t, append(events, more...))
 }
 
 func fmtAny(v any) string { return fmt.Sprint(v) }

@@ -1,3 +1,7 @@
+// The in-package fake of the CyberArk APIs, for the unit tests of this package: a strict
+// protocol checker that refuses what the real API refuses (credentials, body shape, paging).
+// Scenarios that need realistic volume and faults use internal/testsupport/simulator instead.
+
 package cyberarkispreceiver
 
 import (

@@ -3,7 +3,6 @@ package cyberarkispreceiver // import "github.com/secaudit/otelcol-audit/receive
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -145,57 +144,4 @@ func lifetime(raw json.RawMessage) time.Duration {
 		return defaultTokenLifetime
 	}
 	return time.Duration(secs * float64(time.Second))
-}
-
-// oauthError is the error body of the OAuth2 token endpoint (RFC 6749 section 5.2).
-type oauthError struct {
-	Error       string `json:"error"`
-	Description string `json:"error_description"`
-}
-
-// tokenError turns a failed token request into a message that names the setting to fix.
-// Retryable failures (429, 5xx, network) stay retryable.
-func tokenError(err error, secrets *httpapi.Secrets) error {
-	var re *httpapi.RedirectError
-	if errors.As(err, &re) {
-		return poller.Permanent(fmt.Errorf("the token endpoint of identity_url answered with a redirect, which is not followed (%w); "+
-			"check identity_url: it must be the Identity tenant itself (e.g. https://abc1234.id.cyberark.cloud), not a portal or login address that forwards to it", err))
-	}
-	status := httpapi.StatusCode(err)
-	if status == 0 || httpapi.Retryable(err) {
-		return fmt.Errorf("requesting an access token from identity_url: %w", err)
-	}
-	var se *httpapi.StatusError
-	errors.As(err, &se)
-	var oe oauthError
-	_ = json.Unmarshal([]byte(se.Body), &oe)
-	reason := fmt.Sprintf("HTTP %d", status)
-	if oe.Error != "" || oe.Description != "" {
-		// Scrubbed again once decoded: JSON escapes such as \u0070 can spell a secret.
-		reason += ": " + secrets.Scrub(strings.TrimSpace(oe.Error+" "+oe.Description))
-	} else if se.Body != "" {
-		reason += ": " + se.Body
-	}
-	return poller.Permanent(fmt.Errorf("CyberArk Identity refused the token request (%s); %s", reason, tokenHint(status, oe)))
-}
-
-// tokenHint says which setting or tenant step explains a token endpoint refusal.
-func tokenHint(status int, oe oauthError) string {
-	desc := strings.ToLower(oe.Description)
-	switch {
-	case strings.Contains(desc, "unknown app") || strings.Contains(desc, "app not found"):
-		return "check web_app_id: it must equal the Application ID on the OAuth2 Server web app's Settings tab, and it is case-sensitive"
-	case oe.Error == "invalid_client":
-		return "check client_id and client_secret: the service user's login and password, and the user must be flagged \"is OAuth confidential client\""
-	case oe.Error == "invalid_grant":
-		return "enable the Client Creds auth method on the web app's Tokens tab, and check client_id and client_secret"
-	case oe.Error == "invalid_scope":
-		return "add the scope " + auditScope + " on the web app's Scope tab"
-	case oe.Error == "unauthorized_client" || oe.Error == "access_denied" || status == http.StatusForbidden:
-		return "give the service user the Run permission (with Grant, View, Automatically Deploy) on the web app's Permissions tab"
-	case status == http.StatusNotFound:
-		return "check identity_url (the Identity tenant, e.g. https://abc1234.id.cyberark.cloud) and web_app_id"
-	default:
-		return "check identity_url, web_app_id, client_id and client_secret"
-	}
 }
