@@ -16,81 +16,24 @@ import (
 // agentReportEvents prefixes the event names of agents' audit reports.
 const agentReportEvents = "cortex.agent_report"
 
-// Attribute slots of an agents' audit report, in the order they are written.
-const (
-	arSlotEndpointID = iota
-	arSlotEndpointName
-	arSlotDomain
-	arSlotVersion
-	arSlotCategory
-	arSlotType
-	arSlotSubtype
-	arSlotResult
-	arSlotReason
-	arSlotDescription
-	arSlotCount
-)
-
-// arSlotAttr names the attribute of each slot: semantic conventions for the endpoint, a
-// cortex.* name otherwise.
-var arSlotAttr = [arSlotCount]string{
-	arSlotEndpointID:   "host.id",
-	arSlotEndpointName: "host.name",
-	arSlotDomain:       "cortex.endpoint.domain",
-	arSlotVersion:      "cortex.agent.version",
-	arSlotCategory:     "cortex.agent_report.category",
-	arSlotType:         "cortex.agent_report.type",
-	arSlotSubtype:      "cortex.agent_report.subtype",
-	arSlotResult:       "cortex.agent_report.result",
-	arSlotReason:       "cortex.agent_report.reason",
-	arSlotDescription:  "cortex.agent_report.description",
-}
-
 // convertAgentReport fills the log record of an agents' audit report from its decoded body and
 // returns its key and its time in epoch ms (0 when unusable). Reports carry no ID: the key is
-// the hash of the record's JSON, raw, which the API sends the same on every read.
+// the hash of the record's canonical JSON, raw, the same on every read however it is spaced.
 func (d *pageDecoder) convertAgentReport(lr plog.LogRecord, raw []byte, observed, prev time.Time) (checkpoint.Key, int64) {
-	var ts, traps pcommon.Value
-	var slots [arSlotCount]pcommon.Value
-	for k, v := range lr.Body().Map().All() {
-		switch k {
-		case "TIMESTAMP":
-			ts = v
-		case "ENDPOINTID":
-			slots[arSlotEndpointID] = v
-		case "ENDPOINTNAME":
-			slots[arSlotEndpointName] = v
-		case "DOMAIN":
-			slots[arSlotDomain] = v
-		case "XDRVERSION":
-			slots[arSlotVersion] = v
-		case "TRAPSVERSION": // the older name of XDRVERSION, in Palo Alto's own samples
-			traps = v
-		case "CATEGORY":
-			slots[arSlotCategory] = v
-		case "TYPE":
-			slots[arSlotType] = v
-		case "SUBTYPE":
-			slots[arSlotSubtype] = v
-		case "RESULT":
-			slots[arSlotResult] = v
-		case "REASON":
-			slots[arSlotReason] = v
-		case "DESCRIPTION":
-			slots[arSlotDescription] = v
-		}
-	}
-	if _, ok := text(slots[arSlotVersion]); !ok {
-		slots[arSlotVersion] = traps
+	vals := d.vals
+	agentReportFields.Read(lr.Body().Map(), vals)
+	if _, ok := vals.Text(aVersion); !ok {
+		vals[aVersion] = vals[aTrapsVersion]
 	}
 
 	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(observed))
 	attrs := lr.Attributes()
-	attrs.EnsureCapacity(arSlotCount + 1)
+	attrs.EnsureCapacity(agentReportAttrs + 1)
 	id := contentID(raw)
 	attrs.PutStr("log.record.uid", id)
 
 	key := checkpoint.Key{ID: id}
+	ts := vals[aTime]
 	ns, ok := epochNs(ts)
 	ms := int64(0)
 	if ok {
@@ -105,19 +48,18 @@ func (d *pageDecoder) convertAgentReport(lr plog.LogRecord, raw []byte, observed
 			zap.String("id", id), zap.Bool("present", ts != (pcommon.Value{})))
 	}
 
-	result, _ := text(slots[arSlotResult])
+	result, _ := vals.Text(aResult)
 	lr.SetSeverityNumber(resultSeverity(result))
-	typ, _ := text(slots[arSlotType])
-	subtype, _ := text(slots[arSlotSubtype])
+	typ, _ := vals.Text(aType)
+	subtype, _ := vals.Text(aSubtype)
 	lr.SetEventName(d.names.named(agentReportEvents, typ, subtype))
 
-	for slot, v := range slots {
-		if s, ok := text(v); ok {
-			attrs.PutStr(arSlotAttr[slot], s)
-		}
-	}
+	agentReportFields.Put(attrs, vals, nil) // a report has no Own fields
 	return key, ms
 }
+
+// agentReportAttrs is the most attributes a report gets from its fields.
+var agentReportAttrs = attrCount(agentReportFields)
 
 // epochNs reads TIMESTAMP, epoch milliseconds that the API sends with a fraction
 // (1575795968414.4631), as a number or a numeric string, in nanoseconds to the microsecond.

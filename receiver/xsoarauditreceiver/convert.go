@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+	"github.com/secaudit/otelcol-audit/internal/fieldmap"
 	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
 	"github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver/internal/metadata"
 )
@@ -31,59 +31,6 @@ const (
 	eventNameFallback = "xsoar.audit"
 )
 
-// Attribute slots: the record fields lifted into attributes, in the order they are written.
-const (
-	slotOwnerName = iota
-	slotOwnerEmail
-	slotRoles
-	slotSourceIP
-	slotUserAgent
-	slotSession
-	slotResult
-	slotEntity
-	slotSubtype
-	slotDescription
-	slotReason
-	slotHostname
-	slotAssetNames
-	slotCaseID
-	slotLink
-	slotObjectID
-	slotCount
-)
-
-// slotAttr names the attribute of each slot. Semantic conventions where one exists, xsoar.audit.* otherwise.
-var slotAttr = [slotCount]string{
-	slotOwnerName:   "user.name",
-	slotOwnerEmail:  "user.email",
-	slotRoles:       "user.roles",
-	slotSourceIP:    "client.address",
-	slotUserAgent:   "user_agent.original",
-	slotSession:     "session.id",
-	slotResult:      "xsoar.audit.result",
-	slotEntity:      "xsoar.audit.entity",
-	slotSubtype:     "xsoar.audit.entity_subtype",
-	slotDescription: "xsoar.audit.description",
-	slotReason:      "xsoar.audit.reason",
-	slotHostname:    "xsoar.audit.hostname",
-	slotAssetNames:  "xsoar.audit.asset_names",
-	slotCaseID:      "xsoar.audit.case_id",
-	slotLink:        "xsoar.audit.link",
-	slotObjectID:    "xsoar.audit.object_id",
-}
-
-// fields are the values of one record that the conversion reads, found in one pass over the body.
-type fields struct {
-	id, insertTime, severity pcommon.Value
-	slots                    [slotCount]pcommon.Value
-	present                  uint32 // bit i set: slots[i] was found
-}
-
-func (f *fields) set(slot int, v pcommon.Value) {
-	f.slots[slot] = v
-	f.present |= 1 << slot
-}
-
 // decodeBody decodes the next record of dec, an object, into the log record's body, a map,
 // within the page's budget. Member names are interned by jsonpdata: the record's field names
 // repeat in every record.
@@ -96,55 +43,14 @@ func decodeBody(dec *jsontext.Decoder, lr plog.LogRecord, budget *jsonpdata.Budg
 // convert fills the log record from its decoded body and returns the record's key and its
 // insert time in epoch ms (0 when unusable). raw is the record's JSON, for records without an ID.
 func (d *pageDecoder) convert(lr plog.LogRecord, raw []byte, observed, prev time.Time) (checkpoint.Key, int64) {
-	var f fields
-	for k, v := range lr.Body().Map().All() {
-		switch k {
-		case "AUDIT_ID":
-			f.id = v
-		case "AUDIT_INSERT_TIME":
-			f.insertTime = v
-		case "AUDIT_SEVERITY":
-			f.severity = v
-		case "AUDIT_OWNER_NAME":
-			f.set(slotOwnerName, v)
-		case "AUDIT_OWNER_EMAIL":
-			f.set(slotOwnerEmail, v)
-		case "AUDIT_USER_ROLES":
-			f.set(slotRoles, v)
-		case "AUDIT_SOURCE_IP":
-			f.set(slotSourceIP, v)
-		case "AUDIT_USER_AGENT":
-			f.set(slotUserAgent, v)
-		case "AUDIT_SESSION_ID":
-			f.set(slotSession, v)
-		case "AUDIT_RESULT":
-			f.set(slotResult, v)
-		case "AUDIT_ENTITY":
-			f.set(slotEntity, v)
-		case "AUDIT_ENTITY_SUBTYPE":
-			f.set(slotSubtype, v)
-		case "AUDIT_DESCRIPTION":
-			f.set(slotDescription, v)
-		case "AUDIT_REASON":
-			f.set(slotReason, v)
-		case "AUDIT_HOSTNAME":
-			f.set(slotHostname, v)
-		case "AUDIT_ASSET_NAMES":
-			f.set(slotAssetNames, v)
-		case "AUDIT_CASE_ID":
-			f.set(slotCaseID, v)
-		case "AUDIT_LINK":
-			f.set(slotLink, v)
-		case "AUDIT_OBJECT_ID":
-			f.set(slotObjectID, v)
-		}
-	}
+	vals := d.vals
+	managementFields.Read(lr.Body().Map(), vals)
 
 	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(observed))
 	attrs := lr.Attributes()
-	attrs.EnsureCapacity(slotCount + 1)
+	attrs.EnsureCapacity(managementAttrs)
 
-	id, hasID := text(f.id)
+	id, hasID := vals.Text(mID)
 	if !hasID {
 		id = contentID(raw)
 		d.logger.Debug("Audit record without AUDIT_ID; using a hash of its content as its ID", zap.String("id", id))
@@ -152,7 +58,7 @@ func (d *pageDecoder) convert(lr plog.LogRecord, raw []byte, observed, prev time
 	attrs.PutStr("log.record.uid", id)
 
 	key := checkpoint.Key{ID: id}
-	ms, ok := epochMs(f.insertTime)
+	ms, ok := epochMs(vals[mInsertTime])
 	if ok {
 		key.Time = time.UnixMilli(ms).UTC()
 		lr.SetTimestamp(pcommon.Timestamp(ms * int64(time.Millisecond)))
@@ -161,96 +67,57 @@ func (d *pageDecoder) convert(lr plog.LogRecord, raw []byte, observed, prev time
 		key.Time = prev
 		lr.SetTimestamp(pcommon.NewTimestampFromTime(observed))
 		d.logger.Debug("Audit record without a usable AUDIT_INSERT_TIME; its timestamp is the receive time",
-			zap.String("id", id), zap.Bool("present", f.insertTime != (pcommon.Value{})))
+			zap.String("id", id), zap.Bool("present", vals[mInsertTime] != (pcommon.Value{})))
 	}
 
-	sevText, _ := text(f.severity)
-	result, _ := text(f.slots[slotResult])
+	sevText, _ := vals.Text(mSeverity)
+	result, _ := vals.Text(mResult)
 	num, sevText := severity(sevText, result)
 	lr.SetSeverityNumber(num)
 	lr.SetSeverityText(sevText)
 
-	entity, _ := text(f.slots[slotEntity])
-	subtype, _ := text(f.slots[slotSubtype])
+	entity, _ := vals.Text(mEntity)
+	subtype, _ := vals.Text(mSubtype)
 	lr.SetEventName(d.names.name(entity, subtype))
 
-	for slot := range slotCount {
-		if f.present&(1<<slot) == 0 {
-			continue
-		}
-		v := f.slots[slot]
-		switch slot {
-		case slotRoles:
-			putRoles(attrs, v)
-		case slotCaseID, slotObjectID:
-			putScalar(attrs, slotAttr[slot], v)
-		default:
-			if s, ok := text(v); ok {
-				attrs.PutStr(slotAttr[slot], s)
-			}
-		}
-	}
+	d.attrs = attrs
+	managementFields.Put(attrs, vals, d.putOwn)
 	return key, ms
 }
 
-// text returns a scalar as a string: strings as they are, numbers in decimal. null, "",
-// objects and arrays give false: they are left to the body.
-func text(v pcommon.Value) (string, bool) {
-	if v == (pcommon.Value{}) { // the field is absent
-		return "", false
-	}
-	switch v.Type() {
-	case pcommon.ValueTypeStr:
-		s := v.Str()
-		return s, s != ""
-	case pcommon.ValueTypeInt:
-		return strconv.FormatInt(v.Int(), 10), true
-	case pcommon.ValueTypeDouble:
-		f := v.Double()
-		if f == math.Trunc(f) && math.Abs(f) < 1e15 {
-			return strconv.FormatInt(int64(f), 10), true
-		}
-		return strconv.FormatFloat(f, 'g', -1, 64), true
-	case pcommon.ValueTypeBool:
-		return strconv.FormatBool(v.Bool()), true
-	}
-	return "", false
-}
+// managementAttrs is the most attributes a management record gets from its fields.
+var managementAttrs = attrCount(managementFields)
 
-// putScalar copies a scalar keeping its type (an integer ID stays an integer).
-func putScalar(attrs pcommon.Map, name string, v pcommon.Value) {
-	switch v.Type() {
-	case pcommon.ValueTypeInt, pcommon.ValueTypeDouble, pcommon.ValueTypeBool:
-		v.CopyTo(attrs.PutEmpty(name))
-	case pcommon.ValueTypeStr:
-		if v.Str() != "" {
-			attrs.PutStr(name, v.Str())
-		}
+// putOwnManagement writes the Own fields of a management record into d.attrs: the ID is
+// written first by convert, the roles become a list.
+func (d *pageDecoder) putOwnManagement(i int, f fieldmap.Field, v pcommon.Value) {
+	if i == mRoles {
+		putRoles(d.attrs, f.Attr, v)
 	}
 }
 
 // putRoles writes user.roles as a string slice: from an array (scalars as text), or from a
 // single string.
-func putRoles(attrs pcommon.Map, v pcommon.Value) {
+func putRoles(attrs pcommon.Map, name string, v pcommon.Value) {
 	switch v.Type() {
 	case pcommon.ValueTypeSlice:
 		src := v.Slice()
 		var dst pcommon.Slice
 		made := false
 		for i := range src.Len() {
-			s, ok := text(src.At(i))
+			s, ok := jsonpdata.Text(src.At(i))
 			if !ok {
 				continue
 			}
 			if !made {
-				dst, made = attrs.PutEmptySlice(slotAttr[slotRoles]), true
+				dst, made = attrs.PutEmptySlice(name), true
 				dst.EnsureCapacity(src.Len())
 			}
 			dst.AppendEmpty().SetStr(s)
 		}
 	case pcommon.ValueTypeStr:
 		if s := v.Str(); s != "" {
-			attrs.PutEmptySlice(slotAttr[slotRoles]).AppendEmpty().SetStr(s)
+			attrs.PutEmptySlice(name).AppendEmpty().SetStr(s)
 		}
 	}
 }
@@ -274,13 +141,6 @@ func epochMs(v pcommon.Value) (int64, bool) {
 		return n, err == nil && n > 0 && n <= maxEpochMs
 	}
 	return 0, false
-}
-
-// contentID derives a stable ID for a record that has none: the same bytes give the same ID
-// on every read, so that re-reads of the record are still recognised.
-func contentID(raw []byte) string {
-	sum := sha256.Sum256(bytes.Trim(raw, ", \t\r\n"))
-	return "sha256:" + hex.EncodeToString(sum[:16])
 }
 
 // severity maps AUDIT_SEVERITY to a severity number; the text stays the vendor's value. Both
@@ -394,4 +254,11 @@ func eventPart(s string) string {
 		b = append(b, c)
 	}
 	return strings.TrimRight(string(b), "_")
+}
+
+// contentID derives a stable ID for a record that has none: the same bytes give the same ID
+// on every read, so that re-reads of the record are still recognised.
+func contentID(raw []byte) string {
+	sum := sha256.Sum256(bytes.Trim(raw, ", \t\r\n"))
+	return "sha256:" + hex.EncodeToString(sum[:16])
 }

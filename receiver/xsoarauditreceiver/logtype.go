@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+	"github.com/secaudit/otelcol-audit/internal/fieldmap"
 )
 
 const (
@@ -34,17 +35,20 @@ type logKind struct {
 	what string // the records, in messages
 	// products are those that serve the trail; nil: every product.
 	products []string
-	convert  func(d *pageDecoder, lr plog.LogRecord, raw []byte, observed, prev time.Time) (checkpoint.Key, int64)
+	// fields are the record's fields that convert reads.
+	fields  *fieldmap.Table
+	convert func(d *pageDecoder, lr plog.LogRecord, raw []byte, observed, prev time.Time) (checkpoint.Key, int64)
 }
 
 var (
 	managementKind = &logKind{
 		name: logTypeManagement, op: op, path: defaultPath, what: "management audit logs",
-		convert: (*pageDecoder).convert,
+		fields: managementFields, convert: (*pageDecoder).convert,
 	}
 	agentsReportsKind = &logKind{
 		name: logTypeAgentsReports, op: "agents_reports", path: agentsReportsPath, what: "agents' audit reports",
 		products: []string{productXDR, productXSIAM},
+		fields:   agentReportFields,
 		convert:  (*pageDecoder).convertAgentReport,
 	}
 	logKinds = map[string]*logKind{logTypeManagement: managementKind, logTypeAgentsReports: agentsReportsKind}

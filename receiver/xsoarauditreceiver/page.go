@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+	"github.com/secaudit/otelcol-audit/internal/fieldmap"
 	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
 	"github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver/internal/metadata"
 )
@@ -41,6 +42,12 @@ type pageDecoder struct {
 	// budget bounds what one page decodes into, the same for every page_size: a page of up to
 	// 100 records; it notes each record's repairs.
 	budget *jsonpdata.Budget
+	// vals holds the fields of the record being converted, reused record after record.
+	vals fieldmap.Values
+	// attrs are the attributes of the record being converted, for putOwn.
+	attrs pcommon.Map
+	// putOwn writes the Own fields of kind's table; made once, not per record.
+	putOwn func(i int, f fieldmap.Field, v pcommon.Value)
 }
 
 // newPageDecoder decodes management audit log pages of the tenant at the API host tenant.
@@ -55,7 +62,10 @@ func newKindDecoder(kind *logKind, tenant, product, version string, logger *zap.
 	if product != "" {
 		rb.SetCortexProduct(product)
 	}
-	return &pageDecoder{kind: kind, resource: rb.Emit(), version: version, logger: logger, names: eventNames{}}
+	d := &pageDecoder{kind: kind, resource: rb.Emit(), version: version, logger: logger, names: eventNames{},
+		vals: kind.fields.NewValues()}
+	d.putOwn = d.putOwnManagement // an agents' report has no Own fields
+	return d
 }
 
 // Duplicate names are allowed (the last one wins, as with encoding/json) rather than failing a
