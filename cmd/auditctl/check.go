@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/secaudit/otelcol-audit/internal/fetch"
+	"github.com/secaudit/otelcol-audit/cmd/auditctl/internal/fetch"
 )
 
 // probe is the outcome of checking one receiver.

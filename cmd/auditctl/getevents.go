@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/secaudit/otelcol-audit/internal/fetch"
+	"github.com/secaudit/otelcol-audit/cmd/auditctl/internal/fetch"
 )
 
 // getEventsFlags are the flags of get-events; the defaults are those of the

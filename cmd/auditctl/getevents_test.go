@@ -21,7 +21,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
-	"github.com/secaudit/otelcol-audit/internal/fetch"
+	"github.com/secaudit/otelcol-audit/cmd/auditctl/internal/fetch"
 	"github.com/secaudit/otelcol-audit/internal/poller"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )

@@ -18,7 +18,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
 
-	"github.com/secaudit/otelcol-audit/internal/fetch"
+	"github.com/secaudit/otelcol-audit/cmd/auditctl/internal/fetch"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/secrettest"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )

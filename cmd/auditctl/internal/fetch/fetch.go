@@ -1,8 +1,9 @@
 // Package fetch reads records once, the way a receiver reads them, but outside a collector: no
 // poll loop, no checkpoint, no pipeline. It builds the HTTP client and the vendor source from
 // the receiver's own poller.Spec, so that what it returns is exactly what the receiver would
-// hand to its pipeline. cmd/auditctl uses it to show records before a pipeline is wired.
-package fetch // import "github.com/secaudit/otelcol-audit/internal/fetch"
+// hand to its pipeline. It lives under cmd/auditctl, its only user, which shows records with it
+// before a pipeline is wired; the collector binary never links it.
+package fetch // import "github.com/secaudit/otelcol-audit/cmd/auditctl/internal/fetch"
 
 import (
 	"context"

@@ -11,7 +11,7 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/plog"
 
-	"github.com/secaudit/otelcol-audit/internal/fetch"
+	"github.com/secaudit/otelcol-audit/cmd/auditctl/internal/fetch"
 	"github.com/secaudit/otelcol-audit/internal/poller"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 	"github.com/secaudit/otelcol-audit/receiver/cyberarkispreceiver"

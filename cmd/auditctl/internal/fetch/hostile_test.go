@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/secaudit/otelcol-audit/internal/fetch"
+	"github.com/secaudit/otelcol-audit/cmd/auditctl/internal/fetch"
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
 )
 
