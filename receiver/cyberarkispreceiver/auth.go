@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.uber.org/zap"
 
+	"github.com/secaudit/otelcol-audit/internal/failkind"
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
 	"github.com/secaudit/otelcol-audit/internal/poller"
 )
@@ -124,8 +125,8 @@ func (t *tokenSource) request(ctx context.Context) (string, time.Duration, error
 	if err := json.Unmarshal(resp.Body, &tr); err != nil || tr.AccessToken == "" {
 		// A 200 without a token is typically a login or proxy page: identity_url is not the
 		// Identity tenant. Retried, as a proxy page may be transient.
-		return "", 0, fmt.Errorf("the token endpoint of identity_url answered without an access_token (%s); check identity_url (e.g. https://abc1234.id.cyberark.cloud)",
-			describeBody(resp.Body, t.secrets))
+		return "", 0, failkind.Tag(failkind.Connection, fmt.Errorf("the token endpoint of identity_url answered without an access_token (%s); check identity_url (e.g. https://abc1234.id.cyberark.cloud)",
+			httpapi.DescribeBody(resp.Body, t.secrets)))
 	}
 	if tt := tr.TokenType; tt != "" && !strings.EqualFold(tt, "bearer") {
 		return "", 0, poller.Permanent(fmt.Errorf("the token endpoint issued a %q token, the Audit API needs a bearer token; set the web app's Token Type to jwtRS256", tt))

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/secaudit/otelcol-audit/internal/failkind"
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
 	"github.com/secaudit/otelcol-audit/internal/poller"
 )
@@ -17,8 +17,8 @@ import (
 func auditError(err error) error {
 	var re *httpapi.RedirectError
 	if errors.As(err, &re) && !poller.IsPermanent(err) {
-		return poller.Permanent(fmt.Errorf("the Audit API answered the %s call with a redirect, which is not followed (%w); check endpoint: "+
-			"it must be the API base URL shown on the Export to SIEM integration (e.g. https://example-domain.audit.cyberark.cloud), not a portal address", re.Op, err))
+		return poller.Permanent(failkind.Tag(failkind.Connection, fmt.Errorf("the Audit API answered the %s call with a redirect, which is not followed (%w); check endpoint: "+
+			"it must be the API base URL shown on the Export to SIEM integration (e.g. https://example-domain.audit.cyberark.cloud), not a portal address", re.Op, err)))
 	}
 	var se *httpapi.StatusError
 	if poller.IsPermanent(err) || httpapi.Retryable(err) || !errors.As(err, &se) {
@@ -26,40 +26,20 @@ func auditError(err error) error {
 	}
 	switch {
 	case se.Status == http.StatusForbidden:
-		return poller.Permanent(fmt.Errorf("the Audit API refused the API key (%w); check api_key: it must be the key of an existing Export to SIEM integration "+
-			"(a deleted or re-created integration invalidates its key)", err))
+		return poller.Permanent(failkind.Tag(failkind.Authentication, fmt.Errorf("the Audit API refused the API key (%w); check api_key: it must be the key of an existing Export to SIEM integration "+
+			"(a deleted or re-created integration invalidates its key)", err)))
 	case se.Status == http.StatusNotFound:
-		return poller.Permanent(fmt.Errorf("the Audit API path was not found (%w); check endpoint: it must be the API base URL shown on the Export to SIEM integration "+
-			"(e.g. https://example-domain.audit.cyberark.cloud), and the integration must be active", err))
+		return poller.Permanent(failkind.Tag(failkind.Connection, fmt.Errorf("the Audit API path was not found (%w); check endpoint: it must be the API base URL shown on the Export to SIEM integration "+
+			"(e.g. https://example-domain.audit.cyberark.cloud), and the integration must be active", err)))
 	case se.Status == http.StatusBadRequest && se.Op == opResults:
-		// A cursor the API has just issued was refused: nothing to configure, try again later.
+		// A cursor the API has just issued was refused: nothing to configure, try again later
+		// (untagged: no setting is at fault).
 		return fmt.Errorf("the Audit API refused a new query cursor (%w)", err)
+	case se.Status == http.StatusUnauthorized || se.Status == http.StatusPaymentRequired:
+		return poller.Permanent(failkind.Tag(failkind.Authentication, fmt.Errorf("the Audit API refused the %s call with HTTP %d (%w)", se.Op, se.Status, err)))
 	default:
 		return poller.Permanent(fmt.Errorf("the Audit API refused the %s call with HTTP %d (%w)", se.Op, se.Status, err))
 	}
-}
-
-// describeBody says what a body that should have been JSON looks like, for error messages:
-// typically an HTML login or proxy page. It is short and free of secrets.
-func describeBody(body []byte, secrets *httpapi.Secrets) string {
-	const max = 80
-	// Scrub before cutting, so that a secret cut in half cannot slip through.
-	s := secrets.Scrub(strings.Join(strings.Fields(string(body)), " "))
-	if s == "" {
-		return "an empty body"
-	}
-	if len(s) > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	kind := "a body"
-	if strings.HasPrefix(s, "<") {
-		kind = "an HTML page"
-	}
-	return fmt.Sprintf("%s starting %q", kind, s)
 }
 
 // oauthError is the error body of the OAuth2 token endpoint (RFC 6749 section 5.2).
@@ -68,13 +48,24 @@ type oauthError struct {
 	Description string `json:"error_description"`
 }
 
+// callStatus returns the HTTP status with which the API refused the call op, 0 when err is not
+// such a refusal. A refused token request is in the chain of every call's error, so the status
+// alone does not tell which call was refused.
+func callStatus(err error, op string) int {
+	var se *httpapi.StatusError
+	if errors.As(err, &se) && se.Op == op {
+		return se.Status
+	}
+	return 0
+}
+
 // tokenError turns a failed token request into a message that names the setting to fix.
 // Retryable failures (429, 5xx, network) stay retryable.
 func tokenError(err error, secrets *httpapi.Secrets) error {
 	var re *httpapi.RedirectError
 	if errors.As(err, &re) {
-		return poller.Permanent(fmt.Errorf("the token endpoint of identity_url answered with a redirect, which is not followed (%w); "+
-			"check identity_url: it must be the Identity tenant itself (e.g. https://abc1234.id.cyberark.cloud), not a portal or login address that forwards to it", err))
+		return poller.Permanent(failkind.Tag(failkind.Connection, fmt.Errorf("the token endpoint of identity_url answered with a redirect, which is not followed (%w); "+
+			"check identity_url: it must be the Identity tenant itself (e.g. https://abc1234.id.cyberark.cloud), not a portal or login address that forwards to it", err)))
 	}
 	status := httpapi.StatusCode(err)
 	if status == 0 || httpapi.Retryable(err) {
@@ -91,8 +82,37 @@ func tokenError(err error, secrets *httpapi.Secrets) error {
 	} else if se.Body != "" {
 		reason += ": " + se.Body
 	}
-	return poller.Permanent(fmt.Errorf("CyberArk Identity refused the token request (%s); %s", reason, tokenHint(status, oe)))
+	refused := &refusal{msg: fmt.Sprintf("CyberArk Identity refused the token request (%s); %s", reason, tokenHint(status, oe)), err: err}
+	if group, ok := tokenGroup(status, oe); ok {
+		return poller.Permanent(failkind.Tag(group, refused))
+	}
+	return poller.Permanent(refused)
 }
+
+// tokenGroup is the Troubleshooting group of a token endpoint refusal: a refused credential or
+// an OAuth error code is Authentication, a missing path Connection, and a 400 without a code
+// a request the tenant does not accept (Configuration).
+func tokenGroup(status int, oe oauthError) (failkind.Group, bool) {
+	switch {
+	case oe.Error != "" || status == http.StatusUnauthorized || status == http.StatusPaymentRequired || status == http.StatusForbidden:
+		return failkind.Authentication, true
+	case status == http.StatusNotFound:
+		return failkind.Connection, true
+	case status == http.StatusBadRequest:
+		return failkind.Configuration, true
+	}
+	return "", false
+}
+
+// refusal is a refused call told in the receiver's words, with the HTTP error it explains kept
+// in the chain for errors.As (its text is already quoted in the message).
+type refusal struct {
+	msg string
+	err error
+}
+
+func (e *refusal) Error() string { return e.msg }
+func (e *refusal) Unwrap() error { return e.err }
 
 // tokenHint says which setting or tenant step explains a token endpoint refusal.
 func tokenHint(status int, oe oauthError) string {

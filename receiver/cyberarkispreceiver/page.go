@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/secaudit/otelcol-audit/internal/failkind"
 	"github.com/secaudit/otelcol-audit/internal/fieldmap"
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
 	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
@@ -198,7 +199,7 @@ func tailCursor(body []byte) (cursor string, ok bool) {
 // checkObject refuses at once a body that is not a JSON object: an HTML page served with 200.
 func (c *converter) checkObject(body []byte) error {
 	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
-		return fmt.Errorf("expected a JSON object, got %s", describeBody(body, c.secrets))
+		return failkind.Tag(failkind.Connection, fmt.Errorf("expected a JSON object, got %s", httpapi.DescribeBody(body, c.secrets)))
 	}
 	return nil
 }
@@ -227,7 +228,7 @@ func walkEnvelope(dec *jsontext.Decoder, body []byte, secrets *httpapi.Secrets, 
 		return "", errors.New("unexpected data after the JSON object")
 	}
 	if !sawData {
-		return "", fmt.Errorf("the page has no data array (%s)", describeBody(body, secrets))
+		return "", fmt.Errorf("the page has no data array (%s)", httpapi.DescribeBody(body, secrets))
 	}
 	return cursor, nil
 }

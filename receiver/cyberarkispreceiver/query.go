@@ -15,7 +15,9 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
 
+	"github.com/secaudit/otelcol-audit/internal/failkind"
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
+	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
 	"github.com/secaudit/otelcol-audit/internal/poller"
 )
 
@@ -109,9 +111,9 @@ func (s *source) post(ctx context.Context, op, target string, body []byte) (*htt
 			return resp, err
 		}
 		if renewed {
-			return nil, poller.Permanent(fmt.Errorf("the Audit API refused a freshly issued access token (%w); "+
+			return nil, poller.Permanent(failkind.Tag(failkind.Authentication, fmt.Errorf("the Audit API refused a freshly issued access token (%w); "+
 				"check the Advanced tab of the OAuth2 Server web app (web_app_id): its script must set the claims tenant_id and aud (cyberark.isp.audit), "+
-				"and that the service user (client_id) has Grant, View, Run and Automatically Deploy permissions on the web app", err))
+				"and that the service user (client_id) has Grant, View, Run and Automatically Deploy permissions on the web app", err)))
 		}
 		s.logger.Info("The Audit API refused the access token; requesting a new one", zap.String("call", op))
 		s.tokens.invalidate(token)
@@ -189,7 +191,7 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 	}
 	hadCursor := q.cursor != ""
 	body, err := q.results(ctx)
-	if hadCursor && httpapi.StatusCode(err) == http.StatusBadRequest {
+	if hadCursor && callStatus(err, opResults) == http.StatusBadRequest {
 		// The cursor expired or was invalidated. The events already returned are with the
 		// engine, which drops those of the boundary second that the new query repeats. The new
 		// query starts at the newest of them, known once the pages fetched so far are decoded.
@@ -203,7 +205,7 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 	}
 	var tooLarge *httpapi.TooLargeError
 	if errors.As(err, &tooLarge) && tooLarge.Op == opResults {
-		return poller.Page{}, false, fmt.Errorf("refusing a results page (%s): %w", q.pageName(), err)
+		return poller.Page{}, false, failkind.Tag(failkind.Connection, fmt.Errorf("refusing a results page (%s): %w", q.pageName(), err))
 	}
 	if err != nil {
 		return poller.Page{}, false, auditError(err)
@@ -228,7 +230,12 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 		defer close(decoded)
 		page, err := q.decode(body, observed)
 		if err != nil {
-			return poller.Page{}, fmt.Errorf("reading a results page (%s): %w", name, err)
+			err = fmt.Errorf("reading a results page (%s): %w", name, err)
+			if limit := (*jsonpdata.LimitError)(nil); errors.As(err, &limit) {
+				// A page that would decode into more than any real page: not the API's answer.
+				err = failkind.Tag(failkind.Connection, err)
+			}
+			return poller.Page{}, err
 		}
 		return page, nil
 	}}, false, nil
@@ -310,15 +317,15 @@ func (q *query) create(ctx context.Context) (string, error) {
 	}
 	resp, err := q.src.post(ctx, opCreateQuery, q.src.createURL, req)
 	if err != nil {
-		if httpapi.StatusCode(err) == http.StatusBadRequest {
-			return "", poller.Permanent(fmt.Errorf("the Audit API rejected the query (%w); check page_size (1 to %d) and application_codes", err, maxPageSize))
+		if callStatus(err, opCreateQuery) == http.StatusBadRequest {
+			return "", poller.Permanent(failkind.Tag(failkind.Configuration, fmt.Errorf("the Audit API rejected the query (%w); check page_size (1 to %d) and application_codes", err, maxPageSize)))
 		}
 		return "", err
 	}
 	var cr cursorResponse
 	if err := json.Unmarshal(resp.Body, &cr); err != nil || cr.CursorRef == "" {
-		return "", fmt.Errorf("createQuery answered without a cursorRef (%s); check that endpoint is the Audit API base URL shown on the Export to SIEM integration",
-			describeBody(resp.Body, q.src.conv.secrets))
+		return "", failkind.Tag(failkind.Connection, fmt.Errorf("createQuery answered without a cursorRef (%s); check that endpoint is the Audit API base URL shown on the Export to SIEM integration",
+			httpapi.DescribeBody(resp.Body, q.src.conv.secrets)))
 	}
 	return cr.CursorRef, nil
 }
