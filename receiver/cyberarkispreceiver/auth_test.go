@@ -1,7 +1,6 @@
 package cyberarkispreceiver
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -61,17 +60,17 @@ func TestTokenLifetimeAndRenewal(t *testing.T) {
 			ts, n, now := newTestTokens(t, http.StatusOK, body+`}`)
 			start := *now
 
-			tok, err := ts.get(context.Background())
+			tok, err := ts.get(t.Context())
 			require.NoError(t, err)
 			assert.Equal(t, "Bearer eyJ.abc", tok, "token_type is matched in any case, sent as Bearer")
 
 			*now = start.Add(tt.renewAt - time.Second)
-			_, err = ts.get(context.Background())
+			_, err = ts.get(t.Context())
 			require.NoError(t, err)
 			assert.Equal(t, int32(1), n.Load(), "cached until shortly before expiry")
 
 			*now = start.Add(tt.renewAt)
-			_, err = ts.get(context.Background())
+			_, err = ts.get(t.Context())
 			require.NoError(t, err)
 			assert.Equal(t, int32(2), n.Load(), "renewed at the margin")
 		})
@@ -80,14 +79,14 @@ func TestTokenLifetimeAndRenewal(t *testing.T) {
 
 func TestTokenInvalidate(t *testing.T) {
 	ts, n, _ := newTestTokens(t, http.StatusOK, `{"access_token":"a","token_type":"Bearer","expires_in":3600}`)
-	tok, err := ts.get(context.Background())
+	tok, err := ts.get(t.Context())
 	require.NoError(t, err)
 	ts.invalidate("Bearer some-older-token") // another caller's stale token: keep ours
-	_, err = ts.get(context.Background())
+	_, err = ts.get(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, int32(1), n.Load())
 	ts.invalidate(tok)
-	_, err = ts.get(context.Background())
+	_, err = ts.get(t.Context())
 	require.NoError(t, err)
 	assert.Equal(t, int32(2), n.Load())
 }
@@ -113,7 +112,7 @@ func TestTokenResponseProblems(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ts, _, _ := newTestTokens(t, tt.status, tt.body)
-			_, err := ts.get(context.Background())
+			_, err := ts.get(t.Context())
 			require.Error(t, err)
 			assert.Equal(t, tt.permanent, poller.IsPermanent(err), err.Error())
 			for _, w := range tt.want {

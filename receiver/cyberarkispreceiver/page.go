@@ -157,8 +157,8 @@ const smallPage = 16 << 10
 var pagingName = []byte(`"paging"`)
 
 // tailCursor reads the cursor of a page whose last member is paging, as in every sample of the
-// API, without tokenising the events before it: at 20 ms of API latency, walking a 500 KB page
-// would cost the fetch loop 4% of its time, and decodePage validates the events next anyway.
+// API, without tokenising the events before it: walking a full page would hold up the fetch of
+// the next one, and decodePage validates the events next anyway.
 // In valid JSON an unescaped "paging" preceded by '{' or ',' and followed by one complete
 // member and the final '}' can only be the top-level member. ok is false for any other layout,
 // and the caller walks the whole page.
