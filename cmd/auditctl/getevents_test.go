@@ -28,7 +28,7 @@ import (
 
 // receiverOutput runs the receiver itself (the poller, no storage) from start_time until it has
 // delivered n records, and returns them.
-func receiverOutput(t *testing.T, f *fixture, configPath string, id component.ID, n int) plog.Logs {
+func receiverOutput(t *testing.T, configPath string, id component.ID, n int) plog.Logs {
 	t.Helper()
 	conf, err := loadConfig(context.Background(), []string{configPath})
 	require.NoError(t, err)
@@ -84,7 +84,7 @@ func TestGetEventsPrintsTheRecordsTheReceiverDelivers(t *testing.T) {
 			got := otlp(t, r.stdout)
 			require.Equal(t, f.window(t, rc.vendor, time.Time{}, f.now), uids(t, got), "every record, oldest first")
 
-			want := byUID(receiverOutput(t, f, path, component.MustNewID(rc.name), 120))
+			want := byUID(receiverOutput(t, path, component.MustNewID(rc.name), 120))
 			for uid, g := range byUID(got) {
 				w, ok := want[uid]
 				require.True(t, ok, uid)

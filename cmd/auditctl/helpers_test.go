@@ -44,6 +44,7 @@ func newFixture(t *testing.T, opts simulator.Options) *fixture {
 
 // backfilled is a fixture with 120 records per vendor spread over the two days before now.
 func backfilled(t *testing.T) *fixture {
+	t.Helper()
 	return newFixture(t, simulator.Options{CyberArkBackfill: 120, XSOARBackfill: 120, BackfillSpan: 48 * time.Hour})
 }
 

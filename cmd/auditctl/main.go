@@ -208,12 +208,12 @@ func parseTime(name, value string, now time.Time) (time.Time, error) {
 
 // capRetries bounds how long one API call is retried. A collector retries for minutes, which is
 // right for a pipeline; a person at a terminal wants the error. 0 turns retries off.
-func capRetries(r *configretry.BackOffConfig, max time.Duration) {
+func capRetries(r *configretry.BackOffConfig, limit time.Duration) {
 	switch {
-	case max == 0:
+	case limit == 0:
 		r.Enabled = false
-	case r.MaxElapsedTime == 0 || r.MaxElapsedTime > max:
-		r.MaxElapsedTime = max
+	case r.MaxElapsedTime == 0 || r.MaxElapsedTime > limit:
+		r.MaxElapsedTime = limit
 	}
 }
 

@@ -142,15 +142,15 @@ func first(attrs pcommon.Map, keys ...string) string {
 	return ""
 }
 
-// cell makes a value fit a table cell: one line, no tabs, no escape sequence, at most max
+// cell makes a value fit a table cell: one line, no tabs, no escape sequence, at most width
 // runes (0: no limit), "-" when empty.
-func cell(s string, max int) string {
+func cell(s string, width int) string {
 	s = strings.Join(strings.FieldsFunc(terminalSafe(s), unicode.IsSpace), " ")
 	if s == "" {
 		return "-"
 	}
-	if r := []rune(s); max > 0 && len(r) > max {
-		return string(r[:max-1]) + "…"
+	if r := []rune(s); width > 0 && len(r) > width {
+		return string(r[:width-1]) + "…"
 	}
 	return s
 }

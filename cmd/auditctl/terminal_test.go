@@ -52,6 +52,7 @@ func assertTerminalSafe(t *testing.T, out string, msgAndArgs ...any) {
 
 // xsoarReplying is a tenant whose every answer is body, with that status.
 func xsoarReplying(t *testing.T, status int, body string) *httptest.Server {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte(body))

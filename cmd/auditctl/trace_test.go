@@ -63,6 +63,7 @@ func (t *simTap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // tapped puts a simTap in front of the fixture's simulator; the receivers configured after
 // this call go through it.
 func tapped(t *testing.T, f *fixture) *simTap {
+	t.Helper()
 	tap := &simTap{next: f.sim.Handler()}
 	srv := httptest.NewServer(tap)
 	t.Cleanup(srv.Close)

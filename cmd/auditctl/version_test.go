@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,5 +26,5 @@ func TestVersionFlag(t *testing.T) {
 func TestVersionStringWithoutLdflags(t *testing.T) {
 	defer func(v string) { version = v }(version)
 	version = "1.2.3"
-	assert.Regexp(t, regexp.MustCompile(`^1\.2\.3\+([0-9a-f]{12}|unknown)$`), versionString())
+	assert.Regexp(t, `^1\.2\.3\+([0-9a-f]{12}|unknown)$`, versionString())
 }

@@ -96,8 +96,9 @@ func doAsync(c *Client, url string) chan error {
 	return done
 }
 
-// waits advances the fake clock by each step once Do is waiting, and returns the request count after each.
-func waits(t *testing.T, clock *clockwork.FakeClock, s *script, steps ...time.Duration) []int32 {
+// waits advances the fake clock by each step once Do is waiting, and each time waits for the
+// request the step releases.
+func waits(t *testing.T, clock *clockwork.FakeClock, s *script, steps ...time.Duration) {
 	t.Helper()
 	var seen []int32
 	for _, d := range steps {
@@ -108,7 +109,6 @@ func waits(t *testing.T, clock *clockwork.FakeClock, s *script, steps ...time.Du
 		require.Eventually(t, func() bool { return s.calls.Load() > int32(len(seen)) }, 5*time.Second, time.Millisecond)
 		seen = append(seen, s.calls.Load())
 	}
-	return seen
 }
 
 func TestRetriesWithExponentialBackoff(t *testing.T) {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -141,7 +140,7 @@ func TestResponseOverTheLimitIsATooLargeError(t *testing.T) {
 				assert.Contains(t, err.Error(), "3145728 bytes announced")
 			}
 			assert.False(t, Retryable(err), "the same request would bring the same body")
-			assert.False(t, errors.Is(err, io.EOF))
+			assert.NotErrorIs(t, err, io.EOF)
 			assert.EqualValues(t, 1, calls.Load())
 		})
 	}

@@ -2,7 +2,6 @@ package jsonpdata
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -88,7 +87,7 @@ func TestDecodingAHostilePageIsBounded(t *testing.T) {
 			t.Logf("%d MiB page: %d records, %.1f MiB allocated, %s: %v", len(body)>>20, records.Len(), float64(alloc)/(1<<20), took, err)
 			var le *LimitError
 			if name != "deep records" {
-				require.True(t, errors.As(err, &le), "refused with a LimitError, got %v", err)
+				require.ErrorAs(t, err, &le, "refused with a LimitError")
 				assert.Contains(t, err.Error(), fmt.Sprint(le.Limit))
 			}
 			assert.Less(t, alloc, uint64(maxAlloc))

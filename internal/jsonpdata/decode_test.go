@@ -99,6 +99,9 @@ func TestNamesAreUnquotedAndShared(t *testing.T) {
 	again, _, err := readName(nameDecoder(t, `"applicationCode"`))
 	require.NoError(t, err)
 	assert.Equal(t, unsafe.StringData(first), unsafe.StringData(again))
+	other, _, err := readName(nameDecoder(t, `"userId"`))
+	require.NoError(t, err)
+	assert.Equal(t, "userId", other, "another name is another string")
 	assert.Zero(t, testing.AllocsPerRun(100, func() { _, _, _ = readName(nameDecoder(t, `"applicationCode"`)) })-
 		testing.AllocsPerRun(100, func() { _, _ = nameDecoder(t, `"applicationCode"`).ReadValue() }),
 		"an interned name costs no allocation beyond reading the raw name")
@@ -106,6 +109,7 @@ func TestNamesAreUnquotedAndShared(t *testing.T) {
 
 // nameDecoder returns a decoder positioned on the name of {name: 0}.
 func nameDecoder(t *testing.T, name string) *jsontext.Decoder {
+	t.Helper()
 	dec := jsontext.NewDecoder(strings.NewReader(`{` + name + `:0}`))
 	_, err := dec.ReadToken()
 	require.NoError(t, err)

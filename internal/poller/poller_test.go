@@ -79,6 +79,7 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, api *fakeAPI) *harness {
+	t.Helper()
 	return &harness{t: t, dir: t.TempDir(), api: api, storage: storagetest.NewStorageID("fs")}
 }
 

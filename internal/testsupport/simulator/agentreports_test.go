@@ -13,6 +13,7 @@ import (
 const agentsPath = "/public_api/v1/audits/agents_reports"
 
 func newAgentsClient(t testing.TB, base string) *xsClient {
+	t.Helper()
 	c := newXSClient(t, base, KeyAdvanced)
 	c.path = agentsPath
 	return c

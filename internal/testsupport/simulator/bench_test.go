@@ -64,6 +64,7 @@ var (
 
 // benchSimulator holds one million records per vendor over 7 days, shared by the page benchmarks.
 func benchSimulator(b *testing.B) *Simulator {
+	b.Helper()
 	benchOnce.Do(func() {
 		s, err := New(Options{
 			Seed: 1, CyberArkBackfill: million, XSOARBackfill: million, BackfillSpan: 7 * 24 * time.Hour,

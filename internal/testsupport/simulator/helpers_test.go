@@ -145,6 +145,7 @@ type caClient struct {
 }
 
 func newCAClient(t testing.TB, base string) *caClient {
+	t.Helper()
 	return &caClient{t: t, base: base, token: caToken(t, base), apiKey: DefaultAPIKey}
 }
 
@@ -260,11 +261,13 @@ type xsClient struct {
 }
 
 func newXSClient(t testing.TB, base string, level KeyLevel) *xsClient {
+	t.Helper()
 	return &xsClient{t: t, base: base, keyID: DefaultXSOARKeyID, key: DefaultXSOARKey, level: level,
 		path: "/public_api/v1/audits/management_logs", now: time.Now}
 }
 
 func newNonce(t testing.TB) string {
+	t.Helper()
 	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 	b := make([]byte, 64)
 	if _, err := rand.Read(b); err != nil {
