@@ -409,7 +409,7 @@ func (s *Simulator) respond(r *http.Request, v Vendor, ep Endpoint, h func(*http
 }
 
 // timerSlack is how late a timer may fire; sleepUntil waits the last of it out on the clock.
-// On a virtual machine timers fire about half a millisecond late, 2.5% of a 20 ms latency.
+// On a virtual machine timers fire late by a visible share of a 20 ms latency.
 const timerSlack = time.Millisecond
 
 // sleepUntil waits until t, to within a few microseconds, unless the request or the simulator
