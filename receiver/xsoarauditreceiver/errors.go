@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
-	"unicode/utf8"
 
+	"github.com/secaudit/otelcol-audit/internal/failkind"
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
 	"github.com/secaudit/otelcol-audit/internal/poller"
 )
@@ -41,15 +40,15 @@ func (e *replyError) Error() string {
 	}
 }
 
-// explain turns a failed call into an error that names the setting to fix. 401, 402, 403 and
-// 404 cannot heal by themselves and are marked permanent; everything else is retried at the
-// next poll.
+// explain turns a failed call into an error that names the setting to fix, tagged with its
+// Troubleshooting group. 401, 402, 403 and 404 cannot heal by themselves and are marked
+// permanent; everything else is retried at the next poll.
 func (s *source) explain(err error) error {
 	var redirect *httpapi.RedirectError
 	if errors.As(err, &redirect) {
-		return poller.Permanent(&hintError{err: err, msg: fmt.Sprintf(
+		return poller.Permanent(failkind.Tag(failkind.Connection, &hintError{err: err, msg: fmt.Sprintf(
 			"%s %s: %s. Check endpoint: it must be the API host (the tenant FQDN from Settings > API Keys > Copy URL), "+
-				"not the web UI or an address that forwards to it", http.MethodPost, s.url, err)})
+				"not the web UI or an address that forwards to it", http.MethodPost, s.url, err)}))
 	}
 	status, serverMsg, what := 0, "", ""
 	var se *httpapi.StatusError
@@ -58,7 +57,7 @@ func (s *source) explain(err error) error {
 	case errors.As(err, &se):
 		status, serverMsg = se.Status, errMsgOf(se.Body)
 		if serverMsg == "" {
-			serverMsg = truncate(se.Body, 200)
+			serverMsg = se.Body
 		}
 		what = fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))
 	case errors.As(err, &re):
@@ -72,12 +71,13 @@ func (s *source) explain(err error) error {
 		return fmt.Errorf("%s %s: %w", http.MethodPost, s.url, err)
 	}
 	if serverMsg != "" {
-		what += fmt.Sprintf(" (%q)", truncate(s.secrets.Scrub(serverMsg), 200))
+		what += fmt.Sprintf(" (%q)", httpapi.Quote(serverMsg, 200, s.secrets))
 	}
 	what = fmt.Sprintf("%s %s: %s", http.MethodPost, s.url, what)
 	// Keep the HTTP client's account of its retries ("gave up after N attempts in …").
-	if i := strings.Index(err.Error(), " (gave up after "); i >= 0 {
-		what += err.Error()[i:]
+	var gaveUp *httpapi.GaveUpError
+	if errors.As(err, &gaveUp) {
+		what += " (" + gaveUp.Account() + ")"
 	}
 	k := kindOf(s.logType)
 	switch status {
@@ -86,25 +86,26 @@ func (s *source) explain(err error) error {
 		if s.auth.advanced {
 			clock = ", and that this host's clock is right (an advanced key signs the current time)"
 		}
-		return poller.Permanent(&hintError{err: err, msg: fmt.Sprintf(
+		return poller.Permanent(failkind.Tag(failkind.Authentication, &hintError{err: err, msg: fmt.Sprintf(
 			"%s: the API refused the credentials. Check api_key and api_key_id (the ID column of Settings > API Keys), "+
 				"that the key has not expired or been revoked, that security_level (%q) matches the security level the key was created with%s",
-			what, s.level, clock)})
+			what, s.level, clock)}))
 	case http.StatusPaymentRequired:
-		return poller.Permanent(&hintError{err: err, msg: what + licenceHint(k)})
+		return poller.Permanent(failkind.Tag(failkind.Authentication, &hintError{err: err, msg: what + licenceHint(k)}))
 	case http.StatusForbidden:
-		return poller.Permanent(&hintError{err: err, msg: what +
-			": the API key's role lacks the permission to view " + k.what + "; give the key (Settings > API Keys) a role that may view them"})
+		return poller.Permanent(failkind.Tag(failkind.Authentication, &hintError{err: err, msg: what +
+			": the API key's role lacks the permission to view " + k.what + "; give the key (Settings > API Keys) a role that may view them"}))
 	case http.StatusNotFound:
-		return poller.Permanent(&hintError{err: err, msg: fmt.Sprintf(
+		return poller.Permanent(failkind.Tag(failkind.Connection, &hintError{err: err, msg: fmt.Sprintf(
 			"%s: no such API. Check endpoint (the tenant FQDN from Settings > API Keys > Copy URL), path (%q; default %q) and log_type (%q)%s",
-			what, s.path, k.path, k.name, servedBy(k))})
+			what, s.path, k.path, k.name, servedBy(k))}))
 	case http.StatusBadRequest:
-		return &hintError{err: err, msg: what + ": the API rejected the query; if this persists, check path and page_size (at most 100)"}
+		return failkind.Tag(failkind.Configuration, &hintError{err: err,
+			msg: what + ": the API rejected the query; if this persists, check path and page_size (at most 100)"})
 	case http.StatusInternalServerError:
-		return &hintError{err: err, msg: fmt.Sprintf(
+		return failkind.Tag(failkind.Connection, &hintError{err: err, msg: fmt.Sprintf(
 			"%s: the API keeps failing. The API also answers 500 to a wrong path or endpoint: if this persists, check path (%q; default %q) and endpoint",
-			what, s.path, k.path)}
+			what, s.path, k.path)})
 	}
 	if se == nil {
 		return &hintError{err: err, msg: what}
@@ -123,17 +124,6 @@ func servedBy(k *logKind) string {
 		return ""
 	}
 	return "; only Cortex " + productNames(k.products) + " tenants serve the " + k.what
-}
-
-// truncate shortens s to at most n bytes, on a rune boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 // errMsgOf returns reply.err_msg (or a root-level error text) from an error body, or "".

@@ -4,14 +4,18 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/config/configopaque"
 
+	"github.com/secaudit/otelcol-audit/internal/failkind"
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
+	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
 	"github.com/secaudit/otelcol-audit/internal/poller"
 )
 
@@ -57,12 +61,6 @@ func TestErrMsgOf(t *testing.T) {
 	assert.Equal(t, "m", errMsgOf(`{"error":{"message":"m"}}`))
 	assert.Empty(t, errMsgOf(`{"reply":{"err_msg":null}}`))
 	assert.Empty(t, errMsgOf(`<html>`))
-}
-
-func TestTruncate(t *testing.T) {
-	assert.Equal(t, "abc", truncate("abc", 3))
-	assert.Equal(t, "ab…", truncate("abc", 2))
-	assert.Equal(t, "é…", truncate("éé", 3), "never cuts a character in two")
 }
 
 // A redirect, to another host or to another port of the same host, is a permanent error that
@@ -196,4 +194,68 @@ func TestAgentsReportsErrorsNameTheTrail(t *testing.T) {
 	err := s.explain(&httpapi.StatusError{Op: op, Status: http.StatusNotFound})
 	assert.NotContains(t, err.Error(), "only Cortex")
 	assert.Contains(t, err.Error(), defaultPath)
+}
+
+// Every failure the receiver diagnoses carries the group of the Troubleshooting subsection that
+// lists it, for auditctl to read; the others carry none, and nothing is guessed from text.
+func TestFailuresAreTaggedWithTheirGroup(t *testing.T) {
+	reply := func(status int, body string) *fakeResponse { return &fakeResponse{status: status, body: body} }
+	tests := []struct {
+		name   string
+		answer *fakeResponse
+		group  failkind.Group // "": untagged
+	}{
+		{"401", reply(http.StatusUnauthorized, unauthBody), failkind.Authentication},
+		{"401 inside a 200", reply(http.StatusOK, unauthBody), failkind.Authentication},
+		{"402", reply(http.StatusPaymentRequired, `{"reply":{"err_code":402,"err_msg":"no licence"}}`), failkind.Authentication},
+		{"403", reply(http.StatusForbidden, `{"reply":{"err_code":403,"err_msg":"no role"}}`), failkind.Authentication},
+		{"404", reply(http.StatusNotFound, "<html>Not Found</html>"), failkind.Connection},
+		{"500", reply(http.StatusInternalServerError, `{"reply":{"err_code":500,"err_msg":"An error occurred"}}`), failkind.Connection},
+		{"redirect", &fakeResponse{status: http.StatusFound, header: http.Header{"Location": {"https://console.example/login"}}}, failkind.Connection},
+		{"HTML with 200", reply(http.StatusOK, "<!DOCTYPE html><title>Sign in</title>"), failkind.Connection},
+		{"not JSON", reply(http.StatusOK, "OK"), failkind.Connection},
+		{"empty body", reply(http.StatusOK, ""), failkind.Connection},
+		{"no reply object", reply(http.StatusOK, `{"data":[]}`), failkind.Connection},
+		{"more values than any page", reply(http.StatusOK, `{"reply":{"data":[{"AUDIT_ID":1,"x":[`+
+			strings.Repeat("0,", maxPageSize*jsonpdata.ValuesPerRecord)+`0]}]}}`), failkind.Connection},
+		{"400", reply(http.StatusBadRequest, `{"reply":{"err_code":400,"err_msg":"bad filter"}}`), failkind.Configuration},
+		{"429", reply(http.StatusTooManyRequests, ""), ""},
+		{"503", reply(http.StatusServiceUnavailable, ""), ""},
+		{"truncated page", reply(http.StatusOK, `{"reply":{"data":[{"AUDIT_ID":1,`), ""},
+		{"an error code of its own", reply(http.StatusOK, `{"reply":{"err_code":"E42","err_msg":"odd"}}`), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeXSOAR(t, true)
+			f.fault = func(int, auditRequest) *fakeResponse { return tt.answer }
+			src := testSource(t, f, nil)
+			_, _, err := src.Open(time.UnixMilli(pastMs())).Next(t.Context())
+			require.Error(t, err)
+			group, tagged := failkind.Of(err)
+			assert.Equal(t, tt.group != "", tagged, "%v", err)
+			assert.Equal(t, tt.group, group, "%v", err)
+		})
+	}
+
+	t.Run("reply over the byte cap", func(t *testing.T) {
+		f := newFakeXSOAR(t, true)
+		f.add(1, spaced(pastMs(), 50, 1)...)
+		src := testSource(t, f, nil)
+		src.api = httpapi.New(httpapi.Settings{HTTP: f.srv.Client(), MaxResponseBytes: 1024})
+		_, _, err := src.Open(time.UnixMilli(pastMs() - 1000)).Next(t.Context())
+		var tooLarge *httpapi.TooLargeError
+		require.ErrorAs(t, err, &tooLarge)
+		group, _ := failkind.Of(err)
+		assert.Equal(t, failkind.Connection, group)
+	})
+}
+
+// A failure that outlasted the retries keeps the HTTP client's account of them, read from the
+// error, not from its text.
+func TestGaveUpAccountIsKept(t *testing.T) {
+	s := &source{url: "https://api-t.example.com" + defaultPath, path: defaultPath, secrets: httpapi.NewSecrets()}
+	err := s.explain(&httpapi.GaveUpError{Err: &httpapi.StatusError{Op: op, Status: 500}, Attempts: 4, Elapsed: 3 * time.Second})
+	assert.Contains(t, err.Error(), "HTTP 500 Internal Server Error (gave up after 4 attempts in 3s): the API keeps failing")
+	group, _ := failkind.Of(err)
+	assert.Equal(t, failkind.Connection, group)
 }

@@ -14,7 +14,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+	"github.com/secaudit/otelcol-audit/internal/failkind"
 	"github.com/secaudit/otelcol-audit/internal/fieldmap"
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
 	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
 	"github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver/internal/metadata"
 )
@@ -123,7 +125,7 @@ func (d *pageDecoder) decode(body []byte, observed, prev time.Time) (page, error
 		return page{}, rerr
 	}
 	if !sawReply {
-		return page{}, errors.New(`the response has no "reply" object; check path`)
+		return page{}, failkind.Tag(failkind.Connection, errors.New(`the response has no "reply" object; check path`))
 	}
 	return p, nil
 }
@@ -263,19 +265,15 @@ func errorText(dec *jsontext.Decoder) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return truncate(string(v), 500), nil
+	return httpapi.Quote(string(v), 500, nil), nil
 }
 
 // notAReply describes a body that is not JSON: an HTML login or error page says much more
 // about the setting at fault than a syntax error would.
 func notAReply(body []byte) error {
-	s := bytes.TrimSpace(body)
-	switch {
-	case len(s) == 0:
-		return errors.New("the response body is empty")
-	case s[0] == '<':
-		return errors.New("the response is HTML, not JSON: endpoint probably names the web UI or a proxy page, not the API host (api-<tenant>...)")
-	default:
-		return fmt.Errorf("the response is not a JSON object (it starts with %q)", truncate(string(s), 40))
+	if s := bytes.TrimSpace(body); len(s) > 0 && s[0] == '<' {
+		return failkind.Tag(failkind.Connection, errors.New(
+			"the response is HTML, not JSON: endpoint probably names the web UI or a proxy page, not the API host (api-<tenant>...)"))
 	}
+	return failkind.Tag(failkind.Connection, errors.New("the response is not a JSON object: "+httpapi.DescribeBody(body, nil)))
 }

@@ -15,7 +15,9 @@ import (
 	"go.opentelemetry.io/collector/receiver"
 	"go.uber.org/zap"
 
+	"github.com/secaudit/otelcol-audit/internal/failkind"
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
+	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
 	"github.com/secaudit/otelcol-audit/internal/poller"
 )
 
@@ -121,7 +123,7 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 	})
 	var tooLarge *httpapi.TooLargeError
 	if errors.As(err, &tooLarge) { // name the page, as for a page that does not decode
-		return poller.Page{}, false, fmt.Errorf("%s %s (records %d to %d): %w", http.MethodPost, q.s.url, q.offset, q.offset+q.s.pageSize, err)
+		return poller.Page{}, false, failkind.Tag(failkind.Connection, fmt.Errorf("%s %s (records %d to %d): %w", http.MethodPost, q.s.url, q.offset, q.offset+q.s.pageSize, err))
 	}
 	if err != nil {
 		return poller.Page{}, false, q.s.explain(err)
@@ -133,7 +135,12 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 			return poller.Page{}, false, q.s.explain(err)
 		}
 		// Scrubbed: a body that is not a reply is quoted.
-		return poller.Page{}, false, q.s.secrets.Err(fmt.Errorf("%s %s (records %d to %d): %w", http.MethodPost, q.s.url, q.offset, q.offset+q.s.pageSize, err))
+		err = q.s.secrets.Err(fmt.Errorf("%s %s (records %d to %d): %w", http.MethodPost, q.s.url, q.offset, q.offset+q.s.pageSize, err))
+		var limit *jsonpdata.LimitError
+		if errors.As(err, &limit) { // a reply far larger than any real page, as one over the byte cap
+			err = failkind.Tag(failkind.Connection, err)
+		}
+		return poller.Page{}, false, err
 	}
 	n := len(p.keys)
 	if n == 0 {

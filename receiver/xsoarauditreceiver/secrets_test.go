@@ -38,7 +38,7 @@ func newEchoXSOAR(t *testing.T) *httptest.Server {
 		key, hdr := r.Header.Get("Authorization"), r.Header.Get("X-Tenant-Token")
 		n := calls.Add(1)
 		if n <= 2 {
-			_, _ = w.Write([]byte("session expired for key " + url.QueryEscape(key)))
+			_, _ = w.Write([]byte("your session expired; sign in again to renew the session for key " + url.QueryEscape(key)))
 			return
 		}
 		escapedKey, _ := json.Marshal(key)
@@ -93,7 +93,7 @@ func TestEchoedCredentialsAreHiddenInEveryForm(t *testing.T) {
 	}
 	text := b.String()
 	require.Contains(t, text, "Retrying vendor API call", "the 500s were retried and logged")
-	assert.Contains(t, text, `it starts with "session expired for key [REDACTED]…"`, "a body that is not a reply")
+	assert.Contains(t, text, `a body starting "your session expired; sign in again to renew the session for key [REDACTED]…"`, "a body that is not a reply")
 	assert.Contains(t, text, `HTTP 401 Unauthorized ("key [REDACTED] \"[REDACTED]\" header [REDACTED] \"[REDACTED]\"")`)
 	secrettest.AssertHidden(t, text, echoKey, echoHeader)
 }
