@@ -91,6 +91,7 @@ const (
 )
 
 func newFakeXSOAR(t *testing.T, advanced bool) *fakeXSOAR {
+	t.Helper()
 	f := &fakeXSOAR{t: t, keyID: testKeyID, key: testKey, advanced: advanced, nonces: map[string]bool{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(func() {

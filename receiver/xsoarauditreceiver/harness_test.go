@@ -77,10 +77,10 @@ func startReceiver(t *testing.T, cfg *Config, dir string) *run {
 	set.Logger = zap.New(core)
 	set.BuildInfo.Version = "test"
 	sink := new(consumertest.LogsSink)
-	rcv, err := NewFactory().CreateLogs(context.Background(), set, cfg, sink)
+	rcv, err := NewFactory().CreateLogs(t.Context(), set, cfg, sink)
 	require.NoError(t, err)
 	host := statustest.New(storagetest.NewStorageHost().WithFileBackedStorageExtension("test", dir))
-	require.NoError(t, rcv.Start(context.Background(), host))
+	require.NoError(t, rcv.Start(t.Context(), host))
 	r := &run{t: t, rcv: rcv, sink: sink, host: host, logs: logs}
 	t.Cleanup(r.stop)
 	return r
@@ -91,7 +91,8 @@ func (r *run) stop() {
 		return
 	}
 	r.stopped = true
-	require.NoError(r.t, r.rcv.Shutdown(context.Background()))
+	// Not t.Context itself: it is cancelled before the cleanups run, and stop is one of them.
+	require.NoError(r.t, r.rcv.Shutdown(context.WithoutCancel(r.t.Context())))
 }
 
 // uids returns log.record.uid of every record delivered, in delivery order.

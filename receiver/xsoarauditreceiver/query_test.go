@@ -1,7 +1,6 @@
 package xsoarauditreceiver
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"testing"
@@ -37,7 +36,7 @@ func testSource(t *testing.T, f *fakeXSOAR, mutate func(*Config)) *source {
 func drain(t *testing.T, q poller.Query) (pages []poller.Page) {
 	t.Helper()
 	for range 1000 {
-		p, done, err := q.Next(context.Background())
+		p, done, err := q.Next(t.Context())
 		require.NoError(t, err)
 		if done {
 			return pages
@@ -63,7 +62,7 @@ func TestOpenFreezesUpperBound(t *testing.T) {
 
 	// from is inside the settle delay: nothing can be read yet, and nothing is asked.
 	q := src.Open(now.Add(-2 * time.Second))
-	_, done, err := q.Next(context.Background())
+	_, done, err := q.Next(t.Context())
 	require.NoError(t, err)
 	assert.True(t, done)
 	assert.Empty(t, f.log())
@@ -144,7 +143,7 @@ func TestAgentsReportsCallLabel(t *testing.T) {
 	f := newFakeXSOAR(t, false)
 	src := testSource(t, f, func(c *Config) { c.LogType, c.Path = logTypeAgentsReports, agentsReportsPath })
 	f.fault = func(int, auditRequest) *fakeResponse { return &fakeResponse{status: http.StatusNotFound} }
-	_, _, err := src.Open(time.UnixMilli(pastMs())).Next(context.Background())
+	_, _, err := src.Open(time.UnixMilli(pastMs())).Next(t.Context())
 	var se *httpapi.StatusError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "agents_reports", se.Op, "metrics and logs name the call")

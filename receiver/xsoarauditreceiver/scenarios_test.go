@@ -449,6 +449,7 @@ func TestAgainstSimulator(t *testing.T) {
 // againstSimulator reads feed v (the management log or the agents' reports) of a simulated
 // tenant that holds records of both.
 func againstSimulator(t *testing.T, v simulator.Vendor, mutate func(*Config)) {
+	t.Helper()
 	sim, err := simulator.New(simulator.Options{XSOARBackfill: 2500, XSOARAgentsBackfill: 2500, BackfillSpan: time.Hour, Seed: 42})
 	require.NoError(t, err)
 	url, err := sim.Start()

@@ -33,6 +33,7 @@ const (
 // start the receiver quotes, cut inside the URL-encoded key; then raw and JSON-escaped in 500s (retried and logged),
 // then in a 401 (a permanent error).
 func newEchoXSOAR(t *testing.T) *httptest.Server {
+	t.Helper()
 	var calls atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key, hdr := r.Header.Get("Authorization"), r.Header.Get("X-Tenant-Token")
