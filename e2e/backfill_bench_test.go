@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )
 
@@ -327,7 +328,7 @@ type recordCounter struct {
 	count   int
 }
 
-var uidAttr = []byte("log.record.uid")
+var uidAttr = []byte(logtest.UIDKey)
 
 func (rc *recordCounter) feed(data []byte) {
 	rc.pending = append(rc.pending, data...)
@@ -395,10 +396,9 @@ func uidsIn(b *testing.B, path string, json bool) []string {
 	require.NoError(b, err)
 	var ids []string
 	collect := func(ld plog.Logs) {
-		eachUID(ld, func(_, uid string) {
-			require.NotEmpty(b, uid, "a record without log.record.uid")
-			ids = append(ids, uid)
-		})
+		uids := logtest.UIDs(ld)
+		require.NotContains(b, uids, "", "a record without log.record.uid")
+		ids = append(ids, uids...)
 	}
 	if json {
 		var u plog.JSONUnmarshaler

@@ -18,8 +18,10 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )
 
@@ -136,15 +138,10 @@ func received(t testing.TB, path string) map[string][]string {
 		}
 		ld, err := u.UnmarshalLogs(line)
 		require.NoError(t, err, "the file exporter wrote a line that is not OTLP JSON")
-		for _, rl := range ld.ResourceLogs().All() {
-			for _, sl := range rl.ScopeLogs().All() {
-				for _, lr := range sl.LogRecords().All() {
-					uid, _ := lr.Attributes().Get("log.record.uid")
-					kind := streamOf(sl.Scope().Name(), lr)
-					out[kind] = append(out[kind], uid.AsString())
-				}
-			}
-		}
+		logtest.Each(ld, func(_ pcommon.Resource, scope pcommon.InstrumentationScope, lr plog.LogRecord) {
+			kind := streamOf(scope.Name(), lr)
+			out[kind] = append(out[kind], logtest.UID(lr))
+		})
 	}
 	return out
 }
@@ -161,18 +158,6 @@ func streamOf(scope string, lr plog.LogRecord) string {
 		return agentsStream
 	}
 	return kind
-}
-
-// eachUID calls fn with the scope name and log.record.uid of every record ("" when missing).
-func eachUID(ld plog.Logs, fn func(scope, uid string)) {
-	for _, rl := range ld.ResourceLogs().All() {
-		for _, sl := range rl.ScopeLogs().All() {
-			for _, lr := range sl.LogRecords().All() {
-				uid, _ := lr.Attributes().Get("log.record.uid")
-				fn(sl.Scope().Name(), uid.AsString())
-			}
-		}
-	}
 }
 
 func receiverOf(scope string) string {
@@ -195,17 +180,13 @@ func (d delivery) String() string {
 }
 
 func compare(truth, got []string) delivery {
-	seen := make(map[string]int, len(got))
-	d := delivery{want: len(truth)}
+	seen := make(map[string]bool, len(got))
 	for _, id := range got {
-		seen[id]++
-		if seen[id] == 2 {
-			d.dups++
-		}
+		seen[id] = true
 	}
-	d.got = len(seen)
+	d := delivery{want: len(truth), got: len(seen), dups: len(logtest.Duplicates(got))}
 	for _, id := range truth {
-		if seen[id] == 0 {
+		if !seen[id] {
 			d.missing++
 		}
 	}

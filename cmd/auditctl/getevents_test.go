@@ -18,11 +18,13 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 
 	"github.com/secaudit/otelcol-audit/cmd/auditctl/internal/fetch"
 	"github.com/secaudit/otelcol-audit/internal/poller"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )
 
@@ -62,15 +64,9 @@ type located struct {
 
 func byUID(logs plog.Logs) map[string]located {
 	out := map[string]located{}
-	for i := 0; i < logs.ResourceLogs().Len(); i++ {
-		rl := logs.ResourceLogs().At(i)
-		sl := rl.ScopeLogs().At(0)
-		for k := 0; k < sl.LogRecords().Len(); k++ {
-			lr := sl.LogRecords().At(k)
-			uid, _ := lr.Attributes().Get("log.record.uid")
-			out[uid.Str()] = located{rl.Resource().Attributes().AsRaw(), sl.Scope().Name() + "@" + sl.Scope().Version(), lr}
-		}
-	}
+	logtest.Each(logs, func(res pcommon.Resource, scope pcommon.InstrumentationScope, lr plog.LogRecord) {
+		out[logtest.UID(lr)] = located{res.Attributes().AsRaw(), scope.Name() + "@" + scope.Version(), lr}
+	})
 	return out
 }
 
@@ -220,13 +216,7 @@ func (s *otlpSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.requests++
-	for i := 0; i < req.Logs().ResourceLogs().Len(); i++ {
-		lrs := req.Logs().ResourceLogs().At(i).ScopeLogs().At(0).LogRecords()
-		for k := 0; k < lrs.Len(); k++ {
-			v, _ := lrs.At(k).Attributes().Get("log.record.uid")
-			s.uids = append(s.uids, v.Str())
-		}
-	}
+	s.uids = append(s.uids, logtest.UIDs(req.Logs())...)
 	s.mu.Unlock()
 	resp := plogotlp.NewExportResponse()
 	if s.reject > 0 {

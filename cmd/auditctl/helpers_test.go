@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )
 
@@ -127,18 +128,8 @@ func (f *fixture) run(t *testing.T, args ...string) result {
 // uids lists the log.record.uid of every record, in order.
 func uids(t *testing.T, logs plog.Logs) []string {
 	t.Helper()
-	var out []string
-	for i := 0; i < logs.ResourceLogs().Len(); i++ {
-		sls := logs.ResourceLogs().At(i).ScopeLogs()
-		for j := 0; j < sls.Len(); j++ {
-			lrs := sls.At(j).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				v, ok := lrs.At(k).Attributes().Get("log.record.uid")
-				require.True(t, ok, "every record has a log.record.uid")
-				out = append(out, v.Str())
-			}
-		}
-	}
+	out := logtest.UIDs(logs)
+	require.NotContains(t, out, "", "every record has a log.record.uid")
 	return out
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/secaudit/otelcol-audit/cmd/auditctl/internal/fetch"
 	"github.com/secaudit/otelcol-audit/internal/poller"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 	"github.com/secaudit/otelcol-audit/receiver/cyberarkispreceiver"
 	"github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver"
@@ -66,15 +67,8 @@ func xsoarSpec(url string) target {
 
 func uids(t *testing.T, l plog.Logs) []string {
 	t.Helper()
-	var out []string
-	for i := 0; i < l.ResourceLogs().Len(); i++ {
-		lrs := l.ResourceLogs().At(i).ScopeLogs().At(0).LogRecords()
-		for k := 0; k < lrs.Len(); k++ {
-			v, ok := lrs.At(k).Attributes().Get("log.record.uid")
-			require.True(t, ok)
-			out = append(out, v.Str())
-		}
-	}
+	out := logtest.UIDs(l)
+	require.NotContains(t, out, "", "every record has a log.record.uid")
 	return out
 }
 

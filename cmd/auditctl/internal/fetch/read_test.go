@@ -12,6 +12,7 @@ import (
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
 	"github.com/secaudit/otelcol-audit/internal/poller"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 )
 
 var t0 = time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
@@ -59,22 +60,6 @@ func page(recs ...rec) poller.Page {
 	return p
 }
 
-// ids lists the log.record.uid of every record kept, in order.
-func ids(l plog.Logs) []string {
-	var out []string
-	for i := 0; i < l.ResourceLogs().Len(); i++ {
-		rl := l.ResourceLogs().At(i)
-		for j := 0; j < rl.ScopeLogs().Len(); j++ {
-			lrs := rl.ScopeLogs().At(j).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				v, _ := lrs.At(k).Attributes().Get("log.record.uid")
-				out = append(out, v.Str())
-			}
-		}
-	}
-	return out
-}
-
 func TestReadKeepsTheWindowAndStopsAfterAPagePastTo(t *testing.T) {
 	src := &script{pages: [][]rec{
 		{{"early", -1}, {"a", 0}, {"b", 5}},
@@ -83,7 +68,7 @@ func TestReadKeepsTheWindowAndStopsAfterAPagePastTo(t *testing.T) {
 	}}
 	res, err := Read(context.Background(), src, Window{From: t0, To: t0.Add(10 * time.Second)})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"a", "b", "c"}, ids(res.Logs), "records before from (the rest of its granule) and after to are dropped")
+	assert.Equal(t, []string{"a", "b", "c"}, logtest.UIDs(res.Logs), "records before from (the rest of its granule) and after to are dropped")
 	assert.Equal(t, 3, res.Records)
 	assert.Equal(t, 2, src.nexts, "no page is fetched after one that went past to")
 	assert.Equal(t, []time.Time{t0}, src.opens, "one query, opened at from")
@@ -97,7 +82,7 @@ func TestReadStopsAtTheLimit(t *testing.T) {
 	src := &script{pages: [][]rec{{{"a", 0}, {"b", 1}, {"c", 2}}, {{"d", 3}, {"e", 4}, {"f", 5}}, {{"g", 6}}}}
 	res, err := Read(context.Background(), src, Window{From: t0, Limit: 4})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"a", "b", "c", "d"}, ids(res.Logs))
+	assert.Equal(t, []string{"a", "b", "c", "d"}, logtest.UIDs(res.Logs))
 	assert.Equal(t, 2, src.nexts)
 	assert.True(t, res.Limited, "records were left behind")
 }
@@ -106,7 +91,7 @@ func TestReadAtTheLimitAndPastToIsNotLimited(t *testing.T) {
 	src := &script{pages: [][]rec{{{"a", 0}, {"b", 1}, {"late", 9}}}}
 	res, err := Read(context.Background(), src, Window{From: t0, To: t0.Add(5 * time.Second), Limit: 2})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"a", "b"}, ids(res.Logs))
+	assert.Equal(t, []string{"a", "b"}, logtest.UIDs(res.Logs))
 	assert.False(t, res.Limited, "nothing inside the window was left")
 }
 
@@ -114,7 +99,7 @@ func TestReadDropsRepeatedIDs(t *testing.T) {
 	src := &script{pages: [][]rec{{{"a", 0}, {"b", 1}}, {{"b", 1}, {"c", 2}}}}
 	res, err := Read(context.Background(), src, Window{From: t0})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"a", "b", "c"}, ids(res.Logs))
+	assert.Equal(t, []string{"a", "b", "c"}, logtest.UIDs(res.Logs))
 	assert.Equal(t, 1, res.Duplicates)
 	assert.Equal(t, 2, res.Pages)
 	assert.False(t, res.Limited, "the query was caught up")
@@ -124,7 +109,7 @@ func TestReadMaxPages(t *testing.T) {
 	src := &script{pages: [][]rec{{{"a", 0}}, {{"b", 1}}}}
 	res, err := Read(context.Background(), src, Window{From: t0, MaxPages: 1})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"a"}, ids(res.Logs))
+	assert.Equal(t, []string{"a"}, logtest.UIDs(res.Logs))
 	assert.Equal(t, 1, src.nexts)
 	assert.True(t, res.Limited)
 }
@@ -134,7 +119,7 @@ func TestReadReturnsWhatItKeptWithTheError(t *testing.T) {
 	src := &script{pages: [][]rec{{{"a", 0}}}, err: boom}
 	res, err := Read(context.Background(), src, Window{From: t0})
 	require.ErrorIs(t, err, boom)
-	assert.Equal(t, []string{"a"}, ids(res.Logs))
+	assert.Equal(t, []string{"a"}, logtest.UIDs(res.Logs))
 }
 
 func TestReadRefusesAPageWhoseKeysDoNotMatch(t *testing.T) {
