@@ -7,8 +7,6 @@ import (
 	"runtime"
 	"testing"
 	"time"
-
-	"go.uber.org/zap"
 )
 
 // benchPage is one full page of realistic records (100, the API's maximum).
@@ -24,7 +22,8 @@ func benchPage(tb testing.TB) []byte {
 // receiverPath decodes and converts the page as the receiver does: envelope, body maps,
 // attributes, severity, event name, keys.
 func receiverPath(b *testing.B, body []byte) {
-	d := newPageDecoder(testTenant, "bench", zap.NewNop())
+	b.Helper()
+	d := newPageDecoder("bench")
 	observed := time.Now()
 	for b.Loop() {
 		p, err := d.decode(body, observed, observed)
@@ -36,6 +35,7 @@ func receiverPath(b *testing.B, body []byte) {
 
 // plainPath is the baseline: encoding/json into generic maps, nothing else.
 func plainPath(b *testing.B, body []byte) {
+	b.Helper()
 	for b.Loop() {
 		var v struct {
 			Reply struct {

@@ -83,7 +83,7 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, time.Minute, cfg.Poll.PollInterval)
 	assert.Equal(t, 100, cfg.PageSize)
 	assert.Equal(t, 10000, cfg.Poll.MaxEventsPerPoll)
-	assert.Equal(t, 5.0, cfg.Poll.RequestsPerSecond)
+	assert.InDelta(t, 5.0, cfg.Poll.RequestsPerSecond, 1e-9)
 	assert.Nil(t, cfg.Poll.StorageID)
 	assert.Equal(t, 5*time.Second, cfg.SettleDelay)
 	assert.Equal(t, 10*time.Second, cfg.Poll.Overlap)

@@ -34,11 +34,16 @@ var (
 	testPrev     = time.Date(2025, 4, 12, 11, 10, 0, 0, time.UTC)
 )
 
+// newPageDecoder decodes management audit log pages of testTenant; version is the scope's.
+func newPageDecoder(version string) *pageDecoder {
+	return newKindDecoder(managementKind, testTenant, "", version, zap.NewNop())
+}
+
 func decodeFile(t *testing.T, name string) page {
 	t.Helper()
 	body, err := os.ReadFile(filepath.Join("testdata", name))
 	require.NoError(t, err)
-	p, err := newPageDecoder(testTenant, "test", zap.NewNop()).decode(body, testObserved, testPrev)
+	p, err := newPageDecoder("test").decode(body, testObserved, testPrev)
 	require.NoError(t, err)
 	return p
 }
@@ -144,7 +149,7 @@ func TestExtendedShape(t *testing.T) {
 	assert.Equal(t, pcommon.ValueTypeStr, body(0, "AUDIT_ASSET_JSON").Type())
 	assert.Equal(t, "{}", body(0, "AUDIT_ASSET_JSON").Str())
 	assert.Equal(t, map[string]any{"api_key_id": int64(23), "security_level": "advanced", "expiration": nil}, body(1, "AUDIT_ASSET_JSON").Map().AsRaw())
-	assert.Equal(t, `{"user": "m.keller@example.com", "roles": ["Analyst"]}`, body(2, "AUDIT_ASSET_JSON").Str())
+	assert.Equal(t, `{"user": "m.keller@example.com", "roles": ["Analyst"]}`, body(2, "AUDIT_ASSET_JSON").Str()) //nolint:testifylint // the text as received, spacing included
 
 	// Severity ladder.
 	for i, want := range []plog.SeverityNumber{plog.SeverityNumberInfo, plog.SeverityNumberInfo2, plog.SeverityNumberWarn,
@@ -221,7 +226,7 @@ func TestExtendedShape(t *testing.T) {
 
 func TestBadTimeFirstInPageUsesPrev(t *testing.T) {
 	body := `{"reply":{"data":[{"AUDIT_ID":1,"AUDIT_INSERT_TIME":-5},{"AUDIT_ID":2,"AUDIT_INSERT_TIME":99999999999999999},{"AUDIT_ID":3,"AUDIT_INSERT_TIME":"1744456200125"},{"AUDIT_ID":4,"AUDIT_INSERT_TIME":1744456200126.0}]}}`
-	p, err := newPageDecoder(testTenant, "", zap.NewNop()).decode([]byte(body), testObserved, testPrev)
+	p, err := newPageDecoder("").decode([]byte(body), testObserved, testPrev)
 	require.NoError(t, err)
 	assert.Equal(t, []checkpoint.Key{
 		{ID: "1", Time: testPrev},
@@ -314,7 +319,7 @@ func TestOneBadRecordDoesNotBlockThePage(t *testing.T) {
 	body := `{"reply":{"total_count":6,"result_count":6,"data":[{"AUDIT_ID":1,"AUDIT_INSERT_TIME":1744456200001},` +
 		deep + `,` + topName + `,` + nestedName + `,` + value + `,{"AUDIT_ID":6,"AUDIT_INSERT_TIME":1744456200006}]}}`
 
-	p, err := newPageDecoder(testTenant, "test", zap.NewNop()).decode([]byte(body), testObserved, testPrev)
+	p, err := newPageDecoder("test").decode([]byte(body), testObserved, testPrev)
 	require.NoError(t, err, "the page is delivered")
 	got := map[string]string{}
 	forEachRecord(p.logs, func(lr plog.LogRecord) {
@@ -338,7 +343,7 @@ func TestOneBadRecordDoesNotBlockThePage(t *testing.T) {
 func TestReplyOverTheDecodeBudgetIsRefused(t *testing.T) {
 	zeros := strings.Repeat("0,", maxPageSize*jsonpdata.ValuesPerRecord)
 	body := `{"reply":{"data":[{"AUDIT_ID":1,"x":[` + zeros + `0]}]}}`
-	_, err := newPageDecoder(testTenant, "test", zap.NewNop()).decode([]byte(body), testObserved, testPrev)
+	_, err := newPageDecoder("test").decode([]byte(body), testObserved, testPrev)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "more than 102400 JSON values")
 }

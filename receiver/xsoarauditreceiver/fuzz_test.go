@@ -10,8 +10,6 @@ import (
 	"github.com/secaudit/otelcol-audit/internal/confkeys/confkeystest"
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
 	"github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver/internal/metadata"
-
-	"go.uber.org/zap"
 )
 
 // FuzzDecodePage feeds arbitrary bodies to the page decoder: it must never panic, and a page
@@ -41,7 +39,7 @@ func FuzzDecodePage(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	d := newPageDecoder(testTenant, "fuzz", zap.NewNop())
+	d := newPageDecoder("fuzz")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		p, err := d.decode(body, testObserved, testPrev)
 		if err != nil {
@@ -106,6 +104,7 @@ func FuzzConfigUnmarshal(f *testing.F) {
 	confkeystest.FuzzSections(f, confkeystest.Receiver{
 		NewConfig: NewFactory().CreateDefaultConfig,
 		Builds: func(t *testing.T, cfg component.Config) {
+			t.Helper()
 			if _, err := spec.NewSource(cfg.(*Config), httpapi.New(httpapi.Settings{}), receivertest.NewNopSettings(metadata.Type)); err != nil {
 				t.Fatalf("a configuration that passed Validate builds no source: %v", err)
 			}

@@ -52,11 +52,6 @@ type pageDecoder struct {
 	putOwn func(i int, f fieldmap.Field, v pcommon.Value)
 }
 
-// newPageDecoder decodes management audit log pages of the tenant at the API host tenant.
-func newPageDecoder(tenant, version string, logger *zap.Logger) *pageDecoder {
-	return newKindDecoder(managementKind, tenant, "", version, logger)
-}
-
 // newKindDecoder decodes pages of kind; product is the tenant's product when known, or "".
 func newKindDecoder(kind *logKind, tenant, product, version string, logger *zap.Logger) *pageDecoder {
 	rb := metadata.NewResourceBuilder(metadata.DefaultResourceAttributesConfig())

@@ -6,7 +6,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.uber.org/zap"
 )
 
 func TestDecodeErrors(t *testing.T) {
@@ -30,7 +29,7 @@ func TestDecodeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := newPageDecoder(testTenant, "", zap.NewNop()).decode([]byte(tt.body), testObserved, testPrev)
+			_, err := newPageDecoder("").decode([]byte(tt.body), testObserved, testPrev)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})
@@ -56,7 +55,7 @@ func TestDecodeTolerates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := newPageDecoder(testTenant, "", zap.NewNop()).decode([]byte(tt.body), testObserved, testPrev)
+			p, err := newPageDecoder("").decode([]byte(tt.body), testObserved, testPrev)
 			require.NoError(t, err)
 			assert.Len(t, p.keys, tt.records)
 			assert.Equal(t, tt.records, records(p.logs).Len())
