@@ -21,6 +21,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/statustest"
 )
 
@@ -57,11 +58,7 @@ func (s *sink) ConsumeLogs(_ context.Context, ld plog.Logs) error {
 			return err
 		}
 	}
-	lrs := ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords()
-	for i := range lrs.Len() {
-		id, _ := lrs.At(i).Attributes().Get("log.record.uid")
-		s.accepted = append(s.accepted, id.Str())
-	}
+	s.accepted = append(s.accepted, logtest.UIDs(ld)...)
 	return nil
 }
 
