@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 )
 
 // productPage is a reply shaped like one product's documented examples, decoded as the
@@ -65,11 +66,7 @@ func TestGoldenProducts(t *testing.T) {
 			assert.Equal(t, pp.product, product.Str())
 			fqdn, _ := res.Get("xsoar.tenant.fqdn")
 			assert.Equal(t, pp.tenant, fqdn.Str())
-			require.Len(t, p.keys, gr.Len())
-			for i, k := range p.keys {
-				uid, _ := gr.At(i).Attributes().Get("log.record.uid")
-				assert.Equal(t, uid.Str(), k.ID)
-			}
+			assert.Equal(t, keyIDs(p.keys), logtest.UIDs(p.logs))
 		})
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
 	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
 	"github.com/secaudit/otelcol-audit/internal/jsonpdata/jsonpdatatest"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 )
 
 // Regenerate the golden files with: go test -run TestGolden ./receiver/xsoarauditreceiver/ -update
@@ -71,12 +72,8 @@ func TestGolden(t *testing.T) {
 				assert.Equal(t, pcommon.NewTimestampFromTime(testObserved), gr.At(i).ObservedTimestamp())
 			}
 			// One key per record, in order, each with an ID.
-			require.Len(t, p.keys, gr.Len())
-			for i, k := range p.keys {
-				uid, _ := gr.At(i).Attributes().Get("log.record.uid")
-				assert.Equal(t, uid.Str(), k.ID)
-				assert.NotEmpty(t, k.ID)
-			}
+			assert.Equal(t, keyIDs(p.keys), logtest.UIDs(p.logs))
+			assert.NotContains(t, keyIDs(p.keys), "")
 		})
 	}
 }
@@ -322,17 +319,17 @@ func TestOneBadRecordDoesNotBlockThePage(t *testing.T) {
 	p, err := newPageDecoder("test").decode([]byte(body), testObserved, testPrev)
 	require.NoError(t, err, "the page is delivered")
 	got := map[string]string{}
-	forEachRecord(p.logs, func(lr plog.LogRecord) {
-		uid, _ := lr.Attributes().Get("log.record.uid")
-		got[uid.Str()] = ""
+	for _, lr := range logtest.Records(p.logs) {
+		uid := logtest.UID(lr)
+		got[uid] = ""
 		if v, ok := lr.Attributes().Get(jsonpdata.RepairedAttribute); ok {
-			got[uid.Str()] = fmt.Sprint(v.Slice().AsRaw())
+			got[uid] = fmt.Sprint(v.Slice().AsRaw())
 		}
-		if uid.Str() == "5" {
+		if uid == "5" {
 			owner, _ := lr.Attributes().Get("user.name")
 			assert.Equal(t, "b\uFFFDb", owner.Str(), "attributes come from the repaired body")
 		}
-	})
+	}
 	assert.Equal(t, map[string]string{"1": "", "2": "[depth]", "3": "[utf8]", "4": "[utf8]", "5": "[utf8]", "6": ""}, got)
 	assert.Len(t, p.keys, 6)
 	assert.Empty(t, jsonpdatatest.InvalidUTF8(p.logs), "every string that leaves the receiver is valid UTF-8")

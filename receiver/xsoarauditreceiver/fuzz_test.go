@@ -9,6 +9,7 @@ import (
 
 	"github.com/secaudit/otelcol-audit/internal/confkeys/confkeystest"
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 	"github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver/internal/metadata"
 )
 
@@ -57,9 +58,8 @@ func FuzzDecodePage(f *testing.F) {
 				t.Fatalf("key %d has no time", i)
 			}
 			lr := rs.At(i)
-			uid, ok := lr.Attributes().Get("log.record.uid")
-			if !ok || uid.Str() != k.ID {
-				t.Fatalf("record %d: log.record.uid %v, key %q", i, uid.AsRaw(), k.ID)
+			if uid := logtest.UID(lr); uid != k.ID {
+				t.Fatalf("record %d: log.record.uid %q, key %q", i, uid, k.ID)
 			}
 			requireValidUTF8(t, lr.Body())
 			for name, v := range lr.Attributes().All() {

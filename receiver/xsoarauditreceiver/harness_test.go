@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/statustest"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
@@ -14,7 +15,6 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
@@ -96,26 +96,7 @@ func (r *run) stop() {
 }
 
 // uids returns log.record.uid of every record delivered, in delivery order.
-func (r *run) uids() []string {
-	var out []string
-	for _, ld := range r.sink.AllLogs() {
-		forEachRecord(ld, func(lr plog.LogRecord) {
-			v, _ := lr.Attributes().Get("log.record.uid")
-			out = append(out, v.Str())
-		})
-	}
-	return out
-}
-
-func forEachRecord(ld plog.Logs, fn func(plog.LogRecord)) {
-	for _, rl := range ld.ResourceLogs().All() {
-		for _, sl := range rl.ScopeLogs().All() {
-			for _, lr := range sl.LogRecords().All() {
-				fn(lr)
-			}
-		}
-	}
-}
+func (r *run) uids() []string { return logtest.UIDs(r.sink.AllLogs()...) }
 
 // waitRecords waits until n records were delivered.
 func (r *run) waitRecords(n int) {
@@ -139,18 +120,16 @@ func (r *run) waitStatus(st componentstatus.Status) error {
 // the differences only, so that a failure over thousands of records stays readable.
 func requireExactlyOnce(t *testing.T, got []string, want []string) {
 	t.Helper()
-	seen := map[string]int{}
-	var dups []string
+	dups := logtest.Duplicates(got)
+	seen := map[string]bool{}
 	for _, id := range got {
-		if seen[id]++; seen[id] == 2 {
-			dups = append(dups, id)
-		}
+		seen[id] = true
 	}
 	wanted := map[string]bool{}
 	var missing, extra []string
 	for _, id := range want {
 		wanted[id] = true
-		if seen[id] == 0 {
+		if !seen[id] {
 			missing = append(missing, id)
 		}
 	}

@@ -5,7 +5,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 )
 
 func TestDecodeErrors(t *testing.T) {
@@ -59,7 +60,9 @@ func TestDecodeTolerates(t *testing.T) {
 			require.NoError(t, err)
 			assert.Len(t, p.keys, tt.records)
 			assert.Equal(t, tt.records, records(p.logs).Len())
-			forEachRecord(p.logs, func(lr plog.LogRecord) { requireValidUTF8(t, lr.Body()) })
+			for _, lr := range logtest.Records(p.logs) {
+				requireValidUTF8(t, lr.Body())
+			}
 		})
 	}
 }

@@ -18,8 +18,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componentstatus"
-	"go.opentelemetry.io/collector/pdata/plog"
 
+	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )
 
@@ -328,12 +328,10 @@ func TestAgentsReportsArriveExactlyOnce(t *testing.T) {
 		assert.Equal(t, agentsReportsPath, l.Path)
 		assert.LessOrEqual(t, l.SearchTo-l.SearchFrom, maxPageSize)
 	}
-	for _, ld := range r.sink.AllLogs() {
-		forEachRecord(ld, func(lr plog.LogRecord) {
-			assert.True(t, strings.HasPrefix(lr.EventName(), agentReportEvents+"."), lr.EventName())
-			name, _ := lr.Attributes().Get("host.name")
-			assert.NotEmpty(t, name.Str())
-		})
+	for _, lr := range logtest.Records(r.sink.AllLogs()...) {
+		assert.True(t, strings.HasPrefix(lr.EventName(), agentReportEvents+"."), lr.EventName())
+		name, _ := lr.Attributes().Get("host.name")
+		assert.NotEmpty(t, name.Str())
 	}
 }
 
