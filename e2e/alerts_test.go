@@ -339,6 +339,7 @@ type promAlert struct {
 }
 
 func (p *prometheus) alerts(t *testing.T) []promAlert {
+	t.Helper()
 	var data struct {
 		Alerts []promAlert `json:"alerts"`
 	}
@@ -347,11 +348,13 @@ func (p *prometheus) alerts(t *testing.T) []promAlert {
 }
 
 func (p *prometheus) permanentErrorAlerts(t *testing.T) []promAlert {
+	t.Helper()
 	return slices.DeleteFunc(p.alerts(t), func(a promAlert) bool { return a.Labels["alertname"] != "AuditReceiverPermanentError" })
 }
 
 // status is the receiver's status gauge as Prometheus has it now, "" when it has none.
 func (p *prometheus) status(t *testing.T, receiver string) string {
+	t.Helper()
 	kind, _, _ := strings.Cut(receiver, "/")
 	var data struct {
 		Result []struct {

@@ -160,6 +160,7 @@ type backfillResult struct {
 }
 
 func runBackfill(b *testing.B, c backfillCase) backfillResult {
+	b.Helper()
 	b.StopTimer()
 	dir := b.TempDir()
 	opts := simulator.Options{Seed: 42, Latency: c.latency, BackfillSpan: 24 * time.Hour}
@@ -243,6 +244,7 @@ func (t *tap) apiMillis() float64 {
 
 // serveTapped serves the simulator on a loopback port through a tap.
 func serveTapped(b *testing.B, sim *simulator.Simulator) (string, *tap) {
+	b.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(b, err)
 	t := new(tap)
@@ -392,6 +394,7 @@ func waitForRecords(path string, json bool, want int, timeout time.Duration, age
 
 // uidsIn decodes the file exporter's output and returns every record's log.record.uid.
 func uidsIn(b *testing.B, path string, json bool) []string {
+	b.Helper()
 	data, err := os.ReadFile(path)
 	require.NoError(b, err)
 	var ids []string

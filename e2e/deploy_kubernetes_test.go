@@ -178,9 +178,9 @@ func TestStatefulSet(t *testing.T) {
 	gomemlimit, ok := envValue(c, "GOMEMLIMIT")
 	require.True(t, ok, "GOMEMLIMIT is set")
 	limit := parseGoMemLimit(t, gomemlimit)
-	max := c.Resources.Limits.Memory().Value()
-	assert.LessOrEqual(t, limit, max*9/10, "GOMEMLIMIT leaves room under limits.memory")
-	assert.GreaterOrEqual(t, limit, max*7/10, "GOMEMLIMIT uses most of limits.memory")
+	memory := c.Resources.Limits.Memory().Value()
+	assert.LessOrEqual(t, limit, memory*9/10, "GOMEMLIMIT leaves room under limits.memory")
+	assert.GreaterOrEqual(t, limit, memory*7/10, "GOMEMLIMIT uses most of limits.memory")
 
 	// Every variable the configuration reads comes from the tenant ConfigMap, the Secret or the
 	// container's env; the credentials only from the Secret.

@@ -90,7 +90,7 @@ service:
 	require.Error(t, err)
 	assert.Contains(t, string(out), "page_size must be between 1 and 500")
 	assert.Contains(t, string(out), "security_level")
-	assert.False(t, strings.Contains(string(out), "client_secret: s"), "secrets are not echoed")
+	assert.NotContains(t, string(out), "client_secret: s", "secrets are not echoed")
 
 	// A misspelt key, at the top or nested, is refused by its path, not silently ignored.
 	typo := strings.Replace(cfg, "    page_size: 1000\n", "    storag: file_storage\n    tls:\n      ca_fle: /etc/ca.pem\n", 1)
