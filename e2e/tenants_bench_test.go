@@ -32,6 +32,7 @@ type tenantsCase struct {
 // find what one collector carries (see docs/many-tenants.md); OTELCOL_AUDIT_GOMEMLIMIT sets the
 // collector's GOMEMLIMIT (the benchmark's own runtime read its environment at start already).
 func tenantsCases(b *testing.B) []tenantsCase {
+	b.Helper()
 	c := tenantsCase{cyberark: 50, xsoar: 50, records: 1000, latency: 20 * time.Millisecond}
 	if v := os.Getenv("OTELCOL_AUDIT_TENANTS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -95,6 +96,7 @@ type tenantsResult struct {
 }
 
 func runTenants(b *testing.B, c tenantsCase) tenantsResult {
+	b.Helper()
 	b.StopTimer()
 	dir := b.TempDir()
 	n := c.cyberark + c.xsoar
@@ -201,6 +203,7 @@ func runTenants(b *testing.B, c tenantsCase) tenantsResult {
 // configuration, which takes each from its file with ${file:...}: the layout the README
 // recommends for many tenants.
 func tenantsConfig(b *testing.B, dir string, fleet *simulator.Fleet, cyberark int, out string, pprof int) string {
+	b.Helper()
 	tenantDir := filepath.Join(dir, "tenants")
 	require.NoError(b, os.MkdirAll(tenantDir, 0o700))
 	var recv, names strings.Builder
