@@ -21,6 +21,7 @@ import (
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
 	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
 	"github.com/secaudit/otelcol-audit/internal/jsonpdata/jsonpdatatest"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -236,25 +237,13 @@ func TestSeverity(t *testing.T) {
 // repairs returns each record's audit.record.repaired, by log.record.uid ("" when unmarked).
 func repairs(ld plog.Logs) map[string]string {
 	out := map[string]string{}
-	eachRecord(ld, func(lr plog.LogRecord) {
-		uid, _ := lr.Attributes().Get("log.record.uid")
-		v, ok := lr.Attributes().Get(jsonpdata.RepairedAttribute)
-		out[uid.Str()] = ""
-		if ok {
-			out[uid.Str()] = fmt.Sprint(v.Slice().AsRaw())
-		}
-	})
-	return out
-}
-
-func eachRecord(ld plog.Logs, fn func(plog.LogRecord)) {
-	for _, rl := range ld.ResourceLogs().All() {
-		for _, sl := range rl.ScopeLogs().All() {
-			for _, lr := range sl.LogRecords().All() {
-				fn(lr)
-			}
+	for _, lr := range logtest.Records(ld) {
+		out[logtest.UID(lr)] = ""
+		if v, ok := lr.Attributes().Get(jsonpdata.RepairedAttribute); ok {
+			out[logtest.UID(lr)] = fmt.Sprint(v.Slice().AsRaw())
 		}
 	}
+	return out
 }
 
 // An event nested deeper than the decoder goes, or with invalid UTF-8 in a member name, is
@@ -276,12 +265,12 @@ func TestOneBadEventDoesNotBlockThePage(t *testing.T) {
 	assert.Equal(t, "c2", dp.cursor)
 	assert.Empty(t, jsonpdatatest.InvalidUTF8(dp.page.Logs), "every string that leaves the receiver is valid UTF-8")
 
-	eachRecord(dp.page.Logs, func(lr plog.LogRecord) {
-		if uid, _ := lr.Attributes().Get("log.record.uid"); uid.Str() == "value" {
+	for _, lr := range logtest.Records(dp.page.Logs) {
+		if logtest.UID(lr) == "value" {
 			user, _ := lr.Attributes().Get("user.name")
 			assert.Equal(t, "b\uFFFDb", user.Str(), "attributes come from the repaired body")
 		}
-	})
+	}
 }
 
 // A page within the byte cap that would decode into far more values than any real page is

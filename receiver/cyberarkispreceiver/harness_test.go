@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/statustest"
 	"github.com/secaudit/otelcol-audit/receiver/cyberarkispreceiver/internal/metadata"
 )
@@ -86,18 +87,8 @@ func start(t *testing.T, cfg *Config, dir string) *harness {
 // uids returns how many times each log.record.uid was delivered.
 func (h *harness) uids() map[string]int {
 	out := map[string]int{}
-	for _, ld := range h.sink.AllLogs() {
-		rls := ld.ResourceLogs()
-		for i := 0; i < rls.Len(); i++ {
-			sls := rls.At(i).ScopeLogs()
-			for j := 0; j < sls.Len(); j++ {
-				lrs := sls.At(j).LogRecords()
-				for k := 0; k < lrs.Len(); k++ {
-					v, _ := lrs.At(k).Attributes().Get("log.record.uid")
-					out[v.Str()]++
-				}
-			}
-		}
+	for _, uid := range logtest.UIDs(h.sink.AllLogs()...) {
+		out[uid]++
 	}
 	return out
 }
