@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
 )
 
 // agentReportEvents prefixes the event names of agents' audit reports.
@@ -29,7 +30,7 @@ func (d *pageDecoder) convertAgentReport(lr plog.LogRecord, raw []byte, observed
 	lr.SetObservedTimestamp(pcommon.NewTimestampFromTime(observed))
 	attrs := lr.Attributes()
 	attrs.EnsureCapacity(agentReportAttrs + 1)
-	id := contentID(raw)
+	id := jsonpdata.ContentID(raw)
 	attrs.PutStr("log.record.uid", id)
 
 	key := checkpoint.Key{ID: id}

@@ -1,9 +1,6 @@
 package xsoarauditreceiver // import "github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver"
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"strconv"
 	"strings"
 	"time"
@@ -52,7 +49,7 @@ func (d *pageDecoder) convert(lr plog.LogRecord, raw []byte, observed, prev time
 
 	id, hasID := vals.Text(mID)
 	if !hasID {
-		id = contentID(raw)
+		id = jsonpdata.ContentID(raw)
 		d.logger.Debug("Audit record without AUDIT_ID; using a hash of its content as its ID", zap.String("id", id))
 	}
 	attrs.PutStr("log.record.uid", id)
@@ -254,11 +251,4 @@ func eventPart(s string) string {
 		b = append(b, c)
 	}
 	return strings.TrimRight(string(b), "_")
-}
-
-// contentID derives a stable ID for a record that has none: the same bytes give the same ID
-// on every read, so that re-reads of the record are still recognised.
-func contentID(raw []byte) string {
-	sum := sha256.Sum256(bytes.Trim(raw, ", \t\r\n"))
-	return "sha256:" + hex.EncodeToString(sum[:16])
 }

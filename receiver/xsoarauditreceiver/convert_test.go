@@ -344,3 +344,37 @@ func TestReplyOverTheDecodeBudgetIsRefused(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "more than 102400 JSON values")
 }
+
+// A record without an ID is known by the hash of its canonical JSON: read again with other
+// spacing, member order or escapes, it gets the same uid, and is dropped as a duplicate.
+func TestRecordWithoutIDKeepsItsUIDWhenReencoded(t *testing.T) {
+	for _, tt := range []struct {
+		kind                 *logKind
+		record, again, other string
+	}{
+		{managementKind,
+			`{"AUDIT_INSERT_TIME":1744456200125,"AUDIT_OWNER_NAME":"Zoë","AUDIT_RESULT":"SUCCESS","AUDIT_SESSION_ID":1.0}`,
+			"{ \"AUDIT_RESULT\" : \"SUCCESS\",\n  \"AUDIT_SESSION_ID\": 1, \"AUDIT_OWNER_NAME\":\"Zo\\u00eb\", \"AUDIT_INSERT_TIME\":1744456200125 }",
+			`{"AUDIT_INSERT_TIME":1744456200125,"AUDIT_OWNER_NAME":"Zoë","AUDIT_RESULT":"FAIL","AUDIT_SESSION_ID":1.0}`},
+		{agentsReportsKind,
+			`{"TIMESTAMP":1744459200125.4631,"ENDPOINTNAME":"FIN-LAPTOP-17","TYPE":"Upgrade","RESULT":"Fail"}`,
+			"{\"RESULT\": \"Fail\", \"TYPE\": \"Upgrade\",\n\t\"ENDPOINTNAME\": \"FIN-LAPTOP-17\", \"TIMESTAMP\": 1744459200125.4631}",
+			`{"TIMESTAMP":1744459200125.4631,"ENDPOINTNAME":"FIN-LAPTOP-18","TYPE":"Upgrade","RESULT":"Fail"}`},
+	} {
+		t.Run(tt.kind.name, func(t *testing.T) {
+			uid := func(record string) string {
+				t.Helper()
+				p, err := newKindDecoder(tt.kind, testTenant, "", "test", zap.NewNop()).
+					decode([]byte(`{"reply":{"data":[`+record+`]}}`), testObserved, testPrev)
+				require.NoError(t, err)
+				require.Len(t, p.keys, 1)
+				assert.Equal(t, []string{p.keys[0].ID}, logtest.UIDs(p.logs))
+				return p.keys[0].ID
+			}
+			first := uid(tt.record)
+			assert.True(t, strings.HasPrefix(first, "sha256:"), first)
+			assert.Equal(t, first, uid(tt.again), "the same record, spaced and ordered otherwise")
+			assert.NotEqual(t, first, uid(tt.other), "another record")
+		})
+	}
+}

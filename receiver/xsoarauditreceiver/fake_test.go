@@ -25,6 +25,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
 )
 
 // fakeXSOAR speaks the management audit log API and the agents' audit reports API of one
@@ -167,7 +169,7 @@ func (f *fakeXSOAR) addReports(us ...int64) []string {
 			panic(err)
 		}
 		f.reports = append(f.reports, fakeRecord{id: n, ms: t / 1000, us: t % 1000, raw: raw})
-		ids[i] = contentID(raw)
+		ids[i] = jsonpdata.ContentID(raw)
 	}
 	sort.SliceStable(f.reports, func(i, j int) bool {
 		return f.reports[i].ms*1000+f.reports[i].us < f.reports[j].ms*1000+f.reports[j].us

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/secaudit/otelcol-audit/internal/jsonpdata"
 )
 
 // This file holds the agents' audit reports of the Cortex tenant (XDR and XSIAM): POST
@@ -165,11 +167,7 @@ func appendMicros(b []byte, us int64) []byte {
 	return b
 }
 
-// ContentID is the ID of a record that has none, an agents' report: "sha256:" and the first
-// 16 bytes of the SHA-256 of its JSON, in hex. The xsoaraudit receiver derives the same from
-// the bytes it receives, so the simulator's ground truth and the receiver's log.record.uid
-// can be compared.
-func ContentID(raw []byte) string {
-	sum := sha256.Sum256(raw)
-	return "sha256:" + hex.EncodeToString(sum[:16])
-}
+// ContentID is the ID of a record that has none, an agents' report: the receivers' own
+// jsonpdata.ContentID of its JSON, so that the simulator's ground truth and the xsoaraudit
+// receiver's log.record.uid can be compared.
+func ContentID(raw []byte) string { return jsonpdata.ContentID(raw) }
