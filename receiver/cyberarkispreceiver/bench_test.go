@@ -51,6 +51,7 @@ func benchPage(tb testing.TB) []byte {
 
 // perRecord reports ns and allocations per record of the loop that run drives.
 func perRecord(b *testing.B, run func()) {
+	b.Helper()
 	var before, after runtime.MemStats
 	b.ReportAllocs()
 	runtime.ReadMemStats(&before)

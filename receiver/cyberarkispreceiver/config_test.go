@@ -153,13 +153,13 @@ func validSection() map[string]any {
 
 // loadSection reads a receiver section as the collector does: the factory's default config,
 // the section unmarshaled into it through the component.Config interface, then validated.
-func loadSection(t *testing.T, section map[string]any) (component.Config, error) {
+func loadSection(t *testing.T, section map[string]any) error {
 	t.Helper()
 	cfg := NewFactory().CreateDefaultConfig()
 	if err := confmap.NewFromStringMap(section).Unmarshal(&cfg); err != nil {
-		return cfg, err
+		return err
 	}
-	return cfg, confmap.Validate(cfg)
+	return confmap.Validate(cfg)
 }
 
 func with(extra map[string]any) map[string]any {
@@ -169,7 +169,7 @@ func with(extra map[string]any) map[string]any {
 }
 
 func TestValidSectionLoads(t *testing.T) {
-	_, err := loadSection(t, validSection())
+	err := loadSection(t, validSection())
 	require.NoError(t, err)
 }
 
@@ -188,7 +188,7 @@ func TestTypoIsAnErrorNamingTheKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
-			_, err := loadSection(t, with(tt.extra))
+			err := loadSection(t, with(tt.extra))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 			assert.NotContains(t, err.Error(), "cyberarkispreceiver.Config", "a Go type is not a key")
@@ -210,7 +210,7 @@ func TestValidationErrorsNameTheKeyAsWritten(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
-			_, err := loadSection(t, with(tt.extra))
+			err := loadSection(t, with(tt.extra))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 			for _, goName := range []string{"poll:", "clientconfig", "tls::config"} {
@@ -226,13 +226,13 @@ func TestCleartextURLsAreRefusedUnlessLoopback(t *testing.T) {
 		"endpoint":     "http://example-domain.audit.cyberark.cloud",
 		"identity_url": "http://abc1234.id.cyberark.cloud",
 	} {
-		_, err := loadSection(t, with(map[string]any{key: url}))
+		err := loadSection(t, with(map[string]any{key: url}))
 		require.Error(t, err, key)
 		assert.Contains(t, err.Error(), key+" (")
 		assert.Contains(t, err.Error(), "uses http://, which would send the credentials in cleartext")
 	}
 	for _, url := range []string{"http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080", "http://127.0.0.2:9"} {
-		_, err := loadSection(t, with(map[string]any{"endpoint": url, "identity_url": url}))
+		err := loadSection(t, with(map[string]any{"endpoint": url, "identity_url": url}))
 		assert.NoError(t, err, url)
 	}
 }
@@ -256,7 +256,7 @@ func TestSettingsThatWouldStopCollectionAreRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
-			_, err := loadSection(t, with(tt.extra))
+			err := loadSection(t, with(tt.extra))
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
 		})

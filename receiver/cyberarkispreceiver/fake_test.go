@@ -70,6 +70,7 @@ type fakeResponse struct {
 }
 
 func newFakeISP(t *testing.T) *fakeISP {
+	t.Helper()
 	s := &fakeISP{
 		t: t, webAppID: "OtelApp", clientID: "svc-otel", clientSecret: "Sup3r-Secret-Passw0rd", apiKey: "ak-9f8e7d6c5b4a",
 		expiresIn: 3600, tokens: map[string]time.Time{}, calls: map[string]int{}, times: map[string][]time.Time{},

@@ -119,6 +119,7 @@ func FuzzConfigUnmarshal(f *testing.F) {
 	confkeystest.FuzzSections(f, confkeystest.Receiver{
 		NewConfig: NewFactory().CreateDefaultConfig,
 		Builds: func(t *testing.T, cfg component.Config) {
+			t.Helper()
 			if _, err := spec.NewSource(cfg.(*Config), httpapi.New(httpapi.Settings{}), receivertest.NewNopSettings(metadata.Type)); err != nil {
 				t.Fatalf("a configuration that passed Validate builds no source: %v", err)
 			}

@@ -38,6 +38,7 @@ type echoISP struct {
 }
 
 func newEchoISP(t *testing.T, token func(w http.ResponseWriter, echo string)) *echoISP {
+	t.Helper()
 	e := &echoISP{token: token}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/OAuth2/Token/{app}", func(w http.ResponseWriter, r *http.Request) {
@@ -133,7 +134,7 @@ func TestAuditAPIEchoHidesTheTokenAndTheSecrets(t *testing.T) {
 
 	text := h.seen()
 	require.Contains(t, text, "Retrying vendor API call", "the 500s were retried and logged")
-	require.NotNil(t, h.host.LastErr(componentstatus.StatusRecoverableError), "the 500s reached a status event")
+	require.Error(t, h.host.LastErr(componentstatus.StatusRecoverableError), "the 500s reached a status event")
 	assert.Contains(t, text, "Authorization Bearer [REDACTED]")
 	assert.Contains(t, text, "token alone [REDACTED]")
 	token := issued.Load().(string)
