@@ -91,7 +91,7 @@ func loadReceiver(conf *confmap.Conf, id component.ID, secrets *secretSet) (*tar
 		return nil, fmt.Errorf("invalid configuration: receivers::%s: %w", id, err)
 	}
 	configured := cfg.(poller.Configured)
-	secrets.add(configured.SecretValues()...)
+	secrets.add(poller.SecretValues(configured)...)
 	return &target{id: id, kind: k, cfg: configured}, nil
 }
 

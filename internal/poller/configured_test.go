@@ -21,5 +21,4 @@ func (c *testConfig) RateLimitKey() string                   { return c.tenant }
 func (c *testConfig) CheckpointSource() ([]string, [][]string) {
 	return []string{"test", c.tenant}, nil
 }
-func (c *testConfig) SecretValues() []string { return nil }
-func (c *testConfig) RecordsPerPage() int    { return 100 }
+func (c *testConfig) RecordsPerPage() int { return 100 }

@@ -39,7 +39,7 @@ func OpenSource(ctx context.Context, spec Spec, cfg Configured, set receiver.Set
 		HTTP:             hc,
 		Retry:            cfg.PollSettings().Retry,
 		Limiter:          limiter,
-		Secrets:          httpapi.NewSecrets(cfg.SecretValues()...),
+		Secrets:          httpapi.NewSecrets(SecretValues(cfg)...),
 		Observer:         obs,
 		MaxResponseBytes: spec.MaxResponseBytes(cfg),
 		Logger:           set.Logger,

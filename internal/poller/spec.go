@@ -40,11 +40,15 @@ type Configured interface {
 	// CheckpointSource names what selects the data (see Settings.Source), and the names
 	// earlier releases gave it (Settings.LegacySources).
 	CheckpointSource() (source []string, legacy [][]string)
-	// SecretValues are scrubbed, in every form, from every error text of the HTTP client and
-	// from the receiver's own messages (httpapi.Secrets).
-	SecretValues() []string
 	// RecordsPerPage is the page size the receiver asks for.
 	RecordsPerPage() int
+}
+
+// SecretValues are the values of cfg to scrub, in every form, from every error text of the
+// HTTP client and from the receiver's own messages (httpapi.Secrets): every configopaque
+// setting, and the passwords of the proxies it may use.
+func SecretValues(cfg Configured) []string {
+	return append(httpapi.OpaqueValues(cfg), httpapi.ProxyPasswords(cfg.HTTPSettings().ProxyURL)...)
 }
 
 // MaxResponseBytes is the cap on a response body of cfg's API.

@@ -58,11 +58,6 @@ func (c *Config) CheckpointSource() ([]string, [][]string) {
 	return checkpointSource(c), [][]string{legacyCheckpointSource(c)}
 }
 
-// SecretValues implements poller.Configured.
-func (c *Config) SecretValues() []string {
-	return append(httpapi.OpaqueValues(c), httpapi.ProxyPasswords(c.ClientConfig.ProxyURL)...)
-}
-
 // RecordsPerPage implements poller.Configured.
 func (c *Config) RecordsPerPage() int { return c.PageSize }
 
