@@ -1,6 +1,7 @@
 // Behaviour over time: token renewal, restarts, outages, late records, exactly-once delivery.
-// These scenarios run the real receiver against the strict fake of fake_test.go; none needs
-// the volume or faults of internal/testsupport/simulator yet.
+// Most scenarios run the real receiver against the strict fake of fake_test.go, which scripts
+// one situation exactly; TestAgainstSimulator runs it against internal/testsupport/simulator,
+// for volume and a mix of faults, as xsoaraudit's scenarios do.
 
 package cyberarkispreceiver
 
@@ -9,9 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/storagetest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componentstatus"
+
+	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )
 
 func TestTokenRenewedBeforeExpiry(t *testing.T) {
@@ -353,4 +357,87 @@ func TestReceiverPagesToTheEmptyPage(t *testing.T) {
 	more := makeEvents("late", 30, events[len(events)-1].ts.Add(time.Second), 10)
 	s.add(more...)
 	h.requireExactlyOnce(t, append(events, more...))
+}
+
+// The receiver reads a simulated tenant through throttling, 503s, truncated and HTML pages, an
+// expired cursor and a restart, with records added while it is down and late behind what it
+// delivered: every record arrives exactly once.
+func TestAgainstSimulator(t *testing.T) {
+	sim, err := simulator.New(simulator.Options{CyberArkBackfill: 2500, BackfillSpan: time.Hour, Seed: 42})
+	require.NoError(t, err)
+	url, err := sim.Start()
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, sim.Close()) })
+
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	cfg.ClientConfig.Endpoint = url
+	cfg.IdentityURL = url
+	cfg.WebAppID = simulator.DefaultWebAppID
+	cfg.ClientID = simulator.DefaultClientID
+	cfg.ClientSecret = simulator.DefaultClientSecret
+	cfg.APIKey = simulator.DefaultAPIKey
+	cfg.Poll.StartTime = "2 hours ago"
+	cfg.Poll.PollInterval = 50 * time.Millisecond
+	cfg.Poll.Overlap = 2 * time.Second
+	cfg.Poll.Retry.InitialInterval = 10 * time.Millisecond
+	cfg.Poll.Retry.MaxInterval = 200 * time.Millisecond
+	cfg.Poll.Retry.MaxElapsedTime = 0
+	id := storagetest.NewStorageID("test")
+	cfg.Poll.StorageID = &id
+	dir := t.TempDir()
+	fault := func(f simulator.Fault) {
+		f.Vendor = simulator.CyberArk
+		_, err := sim.InjectFault(f)
+		require.NoError(t, err)
+	}
+	delivered := func(hs ...*harness) (n int) {
+		for _, h := range hs {
+			n += h.sink.LogRecordCount()
+		}
+		return n
+	}
+
+	fault(simulator.Fault{Kind: simulator.FaultThrottle, Count: 2})
+	fault(simulator.Fault{Kind: simulator.FaultExpireCursor, Count: 1})
+	r1 := start(t, cfg, dir)
+	require.Eventually(t, func() bool { return delivered(r1) >= 1000 }, waitFor, 10*time.Millisecond)
+	fault(simulator.Fault{Kind: simulator.FaultTruncate, Endpoint: simulator.EndpointResults, Count: 1})
+	fault(simulator.Fault{Kind: simulator.FaultStatus, Status: 503, Count: 2})
+	r1.stop()
+
+	// While the receiver is down: a burst within one second, and ordinary new records.
+	_, err = sim.Burst(simulator.CyberArk, 600)
+	require.NoError(t, err)
+	_, err = sim.AddRecords(simulator.RecordsRequest{Vendor: simulator.CyberArk, Count: 50})
+	require.NoError(t, err)
+
+	r2 := start(t, cfg, dir)
+	fault(simulator.Fault{Kind: simulator.FaultHTML, Endpoint: simulator.EndpointResults, Count: 1})
+	all, err := sim.IDs(simulator.CyberArk)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return delivered(r1, r2) >= len(all) }, waitFor, 10*time.Millisecond)
+
+	// Records inserted late, behind what was delivered but within the overlap.
+	late, err := sim.AddRecords(simulator.RecordsRequest{Vendor: simulator.CyberArk, Count: 5, Late: time.Second})
+	require.NoError(t, err)
+	all = append(all, late...)
+	require.Eventually(t, func() bool { return delivered(r1, r2) >= len(all) }, waitFor, 10*time.Millisecond)
+	r2.stop()
+	st := sim.Stats()
+	for _, status := range []int{429, 503} {
+		assert.Positive(t, st.Requests["cyberark.createQuery"][status]+st.Requests["cyberark.results"][status]+st.Requests["cyberark.token"][status],
+			"HTTP %d served", status)
+	}
+	assert.Zero(t, st.ActiveFaults, "every fault was used up")
+
+	got := map[string]int{}
+	for _, h := range []*harness{r1, r2} {
+		for uid, n := range h.uids() {
+			got[uid] += n
+		}
+	}
+	assert.Len(t, got, len(all), "every record, nothing else")
+	for _, uid := range all {
+		assert.Equal(t, 1, got[uid], "record %s", uid)
+	}
 }
