@@ -25,6 +25,10 @@ const MaxIDLen = 256
 type Key struct {
 	ID   string
 	Time time.Time
+	// Earlier, when set, is the ID an earlier build derived for the same record. Seen matches
+	// it too, so that a record that build delivered is not delivered again by this one after an
+	// upgrade; it is never stored, and it stops mattering once the re-read window has moved on.
+	Earlier string
 }
 
 // storedID is the form of the ID kept in Recent.
@@ -89,7 +93,13 @@ func (c *Checkpoint) Seen(k Key) bool {
 	if !c.Floor.IsZero() && !k.Time.After(c.Floor) {
 		return true
 	}
-	_, ok := c.Recent[k.storedID()]
+	if _, ok := c.Recent[k.storedID()]; ok {
+		return true
+	}
+	if k.Earlier == "" {
+		return false
+	}
+	_, ok := c.Recent[Key{ID: k.Earlier}.storedID()]
 	return ok
 }
 

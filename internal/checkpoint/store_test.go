@@ -30,7 +30,7 @@ func TestStoreRoundTripOnFileStorage(t *testing.T) {
 	assert.False(t, loaded.Found, "an empty store is 'not found', not an error")
 
 	cp := New("tenant-a", at(0), time.Second, 0)
-	cp.Advance([]Key{{"u1", at(1500)}, {"u2", at(1700)}}, never)
+	cp.Advance([]Key{{ID: "u1", Time: at(1500)}, {ID: "u2", Time: at(1700)}}, never)
 	require.NoError(t, s.Save(ctx, &cp))
 	require.NoError(t, s.Close(ctx))
 
@@ -43,7 +43,7 @@ func TestStoreRoundTripOnFileStorage(t *testing.T) {
 	got := loaded.Checkpoint
 	assert.Equal(t, at(1700), got.Time)
 	assert.ElementsMatch(t, []string{"u1", "u2"}, keys(got.Recent))
-	assert.True(t, got.Seen(Key{"u1", at(1000)}))
+	assert.True(t, got.Seen(Key{ID: "u1", Time: at(1000)}))
 
 	other := NewStore(client, StorageKey("tenant-b", "key-1"), "tenant-b")
 	loaded, err = other.Load(ctx, time.Second, 0)
@@ -115,7 +115,7 @@ func TestLegacyKeyIsReadThenMoved(t *testing.T) {
 	legacy := StorageKey("tenant-a", "old-key-id")
 	old := NewStore(client, legacy, "old")
 	cp := New("old", at(0), time.Second, 0)
-	cp.Advance([]Key{{"u1", at(1500)}}, never)
+	cp.Advance([]Key{{ID: "u1", Time: at(1500)}}, never)
 	require.NoError(t, old.Save(ctx, &cp))
 
 	s := NewStore(client, StorageKey("endpoint=tenant-a"), "endpoint=tenant-a", legacy)

@@ -33,7 +33,7 @@ func (d *pageDecoder) convertAgentReport(lr plog.LogRecord, raw []byte, observed
 	id := jsonpdata.ContentID(raw)
 	attrs.PutStr("log.record.uid", id)
 
-	key := checkpoint.Key{ID: id}
+	key := checkpoint.Key{ID: id, Earlier: rawContentID(raw)}
 	ts := vals[aTime]
 	ns, ok := epochNs(ts)
 	ms := int64(0)

@@ -1,6 +1,9 @@
 package xsoarauditreceiver // import "github.com/secaudit/otelcol-audit/receiver/xsoarauditreceiver"
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 	"strings"
 	"time"
@@ -47,14 +50,14 @@ func (d *pageDecoder) convert(lr plog.LogRecord, raw []byte, observed, prev time
 	attrs := lr.Attributes()
 	attrs.EnsureCapacity(managementAttrs)
 
+	key := checkpoint.Key{}
 	id, hasID := vals.Text(mID)
 	if !hasID {
-		id = jsonpdata.ContentID(raw)
+		id, key.Earlier = jsonpdata.ContentID(raw), rawContentID(raw)
 		d.logger.Debug("Audit record without AUDIT_ID; using a hash of its content as its ID", zap.String("id", id))
 	}
 	attrs.PutStr("log.record.uid", id)
-
-	key := checkpoint.Key{ID: id}
+	key.ID = id
 	ms, ok := epochMs(vals[mInsertTime])
 	if ok {
 		key.Time = time.UnixMilli(ms).UTC()
@@ -251,4 +254,13 @@ func eventPart(s string) string {
 		b = append(b, c)
 	}
 	return strings.TrimRight(string(b), "_")
+}
+
+// rawContentID is the ID that builds up to 0.1 derived for a record without one: the hash of
+// its bytes as sent, which changes when the same record is re-encoded. The key carries it as
+// checkpoint.Key.Earlier, so that what those builds delivered in the re-read window before an
+// upgrade is not delivered again after it.
+func rawContentID(raw []byte) string {
+	sum := sha256.Sum256(bytes.Trim(raw, ", \t\r\n"))
+	return "sha256:" + hex.EncodeToString(sum[:16])
 }

@@ -1,6 +1,8 @@
 package xsoarauditreceiver
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
@@ -343,6 +345,32 @@ func TestReplyOverTheDecodeBudgetIsRefused(t *testing.T) {
 	_, err := newPageDecoder("test").decode([]byte(body), testObserved, testPrev)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "more than 102400 JSON values")
+}
+
+// Builds up to 0.1 knew a record without an ID by the hash of its bytes as sent. Its key carries
+// that earlier ID as well, so that the checkpoint such a build wrote still recognises what it
+// delivered; a record with an AUDIT_ID needs none.
+func TestRecordWithoutIDCarriesTheEarlierBuildsID(t *testing.T) {
+	for _, tt := range []struct {
+		kind   *logKind
+		record string
+	}{
+		{managementKind, `{"AUDIT_RESULT":"SUCCESS","AUDIT_INSERT_TIME":1744456200125,"AUDIT_OWNER_NAME":"Zoë"}`},
+		{agentsReportsKind, `{"TIMESTAMP":1744459200125.4631,"ENDPOINTNAME":"FIN-LAPTOP-17","TYPE":"Upgrade","RESULT":"Fail"}`},
+	} {
+		t.Run(tt.kind.name, func(t *testing.T) {
+			body := "{\"reply\":{\"data\":[\n  " + tt.record + " ,\n  {\"AUDIT_ID\":7}\n]}}"
+			p, err := newKindDecoder(tt.kind, testTenant, "", "test", zap.NewNop()).decode([]byte(body), testObserved, testPrev)
+			require.NoError(t, err)
+			require.Len(t, p.keys, 2)
+			sum := sha256.Sum256([]byte(tt.record))
+			assert.Equal(t, "sha256:"+hex.EncodeToString(sum[:16]), p.keys[0].Earlier)
+			assert.NotEqual(t, p.keys[0].ID, p.keys[0].Earlier, "the current ID is the canonical form's")
+			if tt.kind == managementKind {
+				assert.Empty(t, p.keys[1].Earlier, "a vendor ID never changed")
+			}
+		})
+	}
 }
 
 // A record without an ID is known by the hash of its canonical JSON: read again with other

@@ -177,6 +177,23 @@ func (f *fakeXSOAR) addReports(us ...int64) []string {
 	return ids
 }
 
+// indentReports re-encodes every agents' report with indentation, as a server that
+// pretty-prints would send it, and returns each one's bytes in the order addReports took them.
+func (f *fakeXSOAR) indentReports() [][]byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([][]byte, len(f.reports))
+	for i, r := range f.reports {
+		var b bytes.Buffer
+		if err := json.Indent(&b, r.raw, "", "  "); err != nil {
+			panic(err)
+		}
+		f.reports[i].raw = b.Bytes()
+		out[r.id-1] = b.Bytes()
+	}
+	return out
+}
+
 // testAgentReport is the n-th agents' report, at us microseconds after the epoch: shaped like
 // the public samples, TIMESTAMP and RECEIVEDTIME in ms with a fraction, no ID.
 func testAgentReport(n, us int64) map[string]any {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secaudit/otelcol-audit/internal/checkpoint"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/statustest"
 
@@ -210,4 +211,22 @@ func reportTimes(startMs int64, n int) []int64 {
 		out[i] = us
 	}
 	return out
+}
+
+// rewriteStored changes the receiver's stored checkpoint while no receiver runs, as another
+// build would have written it, and returns what change reports.
+func rewriteStored(t *testing.T, cfg *Config, dir string, change func(*checkpoint.Checkpoint) int) int {
+	t.Helper()
+	ctx := context.Background()
+	host := storagetest.NewStorageHost().WithFileBackedStorageExtension("test", dir)
+	client, err := checkpoint.Client(ctx, host, cfg.Poll.StorageID, component.NewIDWithName(metadata.Type, "test"))
+	require.NoError(t, err)
+	store := checkpoint.NewStore(client, checkpoint.StorageKey(checkpointSource(cfg)...), "test")
+	defer func() { require.NoError(t, store.Close(ctx)) }()
+	loaded, err := store.Load(ctx, PollerSpec().Granularity, cfg.Poll.Overlap)
+	require.NoError(t, err)
+	require.True(t, loaded.Found, "no checkpoint stored under the receiver's key")
+	n := change(&loaded.Checkpoint)
+	require.NoError(t, store.Save(ctx, &loaded.Checkpoint))
+	return n
 }

@@ -6,6 +6,8 @@ package xsoarauditreceiver
 // the shared vendor simulator, for realistic volume and faults.
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -19,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componentstatus"
 
+	"github.com/secaudit/otelcol-audit/internal/checkpoint"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )
@@ -333,6 +336,47 @@ func TestAgentsReportsArriveExactlyOnce(t *testing.T) {
 		name, _ := lr.Attributes().Get("host.name")
 		assert.NotEmpty(t, name.Str())
 	}
+}
+
+// An upgrade from a build that knew agents' reports by the hash of their bytes as sent, from a
+// server that does not send canonical JSON: the checkpoint that build left holds the window's
+// IDs in that form, and the new build, which derives them from the canonical JSON, re-reads the
+// window without delivering any report a second time.
+func TestUpgradeFromRawHashIDsDeliversNothingTwice(t *testing.T) {
+	f := newFakeXSOAR(t, true)
+	base := pastMs()
+	ids := f.addReports(reportTimes(base, 250)...)
+	raw := f.indentReports()
+	dir := t.TempDir()
+	cfg := agentsConfig(t, f, base-1000)
+	cfg.Poll.Overlap = 10 * time.Second // the default: the whole backlog lies in the re-read window
+
+	r1 := startReceiver(t, cfg, dir)
+	r1.waitRecords(250)
+	r1.stop()
+	require.Equal(t, ids, r1.uids())
+
+	// Write the checkpoint as the earlier build did.
+	rewritten := rewriteStored(t, cfg, dir, func(cp *checkpoint.Checkpoint) int {
+		n := 0
+		for i, id := range ids {
+			if ms, ok := cp.Recent[id]; ok {
+				sum := sha256.Sum256(raw[i])
+				require.NotEqual(t, id, "sha256:"+hex.EncodeToString(sum[:16]), "the two forms differ")
+				delete(cp.Recent, id)
+				cp.Recent["sha256:"+hex.EncodeToString(sum[:16])] = ms
+				n++
+			}
+		}
+		return n
+	})
+	require.Equal(t, len(ids), rewritten, "every report lies in the window, so each would be sent again if not recognised")
+
+	r2 := startReceiver(t, cfg, dir)
+	n := len(f.log())
+	require.Eventually(t, func() bool { return len(f.log()) > n+2 }, waitFor, tick, "three polls re-read the window")
+	r2.stop()
+	assert.Zero(t, r2.sink.LogRecordCount(), "no report delivered twice")
 }
 
 // The two trails of one tenant keep checkpoints apart: switching an instance's log_type reads
