@@ -113,6 +113,7 @@ func writeAtomic(path, content string) error {
 type cliArgs struct {
 	level, addrFile string
 	tenants         int
+	clockSkew       time.Duration
 	help            bool
 }
 
@@ -130,6 +131,9 @@ func parseArgs(args []string) (simulator.Options, cliArgs, error) {
 	fs.IntVar(&o.XSOARAgentsBackfill, "xsoar-agents-backfill", 0, "agents' audit reports (agents_reports) of the XSOAR tenant to generate at start")
 	fs.DurationVar(&o.BackfillSpan, "backfill-span", 24*time.Hour, "the backfill is spread over this span before now")
 	fs.Float64Var(&o.Rate, "rate", 2, "records generated per second per record feed (CyberArk, XSOAR management log, agents' reports) while running (0 = none)")
+	fs.Float64Var(&o.LateShare, "late-share", 0, "share (0 to 1) of the records generated while running that arrive late, dated up to --late-max before they are added")
+	fs.DurationVar(&o.LateMax, "late-max", 0, "how late a late record may be (with --late-share)")
+	fs.DurationVar(&c.clockSkew, "clock-skew", 0, "run the vendor clock this far ahead of the real one (negative: behind): record times, Date headers, token and cursor expiry")
 	fs.DurationVar(&o.Latency, "latency", 0, "response time of every vendor request (the simulator's own work included)")
 	fs.DurationVar(&o.TokenTTL, "token-ttl", time.Hour, "lifetime of CyberArk access tokens (expires_in)")
 	fs.Uint64Var(&o.Seed, "seed", 0, "seed for generated records (0 = random)")
@@ -156,6 +160,9 @@ func parseArgs(args []string) (simulator.Options, cliArgs, error) {
 		return o, c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	o.XSOARKeyLevel = simulator.KeyLevel(c.level)
+	if skew := c.clockSkew; skew != 0 {
+		o.Now = func() time.Time { return time.Now().Add(skew) }
+	}
 	// A zero on the command line means "none", not "the library default".
 	if o.CyberArkRetention == 0 {
 		o.CyberArkRetention = -1

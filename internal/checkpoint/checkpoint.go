@@ -56,9 +56,17 @@ type Checkpoint struct {
 	// the checkpoint there (auditctl checkpoint set), and the IDs of the records just before it
 	// are unknown. It is dropped once the re-read window has moved past it.
 	Floor time.Time `json:"floor,omitzero"`
+	// Reread, when set, is what Time was when the last query first reached records within the
+	// overlap of the vendor's clock (the live end of the trail). A running query's
+	// cursor does not see records the vendor inserts behind it, so the next query starts the
+	// overlap before the older of Time and Reread: every record that arrived within the overlap
+	// of the newest one delivered is read again, however long the query ran.
+	Reread time.Time `json:"reread,omitzero"`
 
 	granularity time.Duration
 	overlap     time.Duration
+	// opened is where the query in progress started (see Open); zero: From.
+	opened time.Time
 }
 
 // New returns the checkpoint of a source that has delivered nothing yet and reads from start.
@@ -78,16 +86,33 @@ func (c *Checkpoint) setWindow(granularity, overlap time.Duration) {
 	}
 }
 
-// From is where the next query starts: the time-filter granule of Time minus the overlap. Every
-// record at or after it that was delivered is in Recent.
+// From is where the next query starts: the time-filter granule of the older of Time and Reread,
+// minus the overlap. Every record at or after it that was delivered is in Recent.
 func (c *Checkpoint) From() time.Time {
-	return c.Time.Add(-c.overlap).Truncate(c.granularity)
+	t := c.Time
+	if !c.Reread.IsZero() && c.Reread.Before(t) {
+		t = c.Reread
+	}
+	return t.Add(-c.overlap).Truncate(c.granularity)
 }
 
-// Seen reports whether the record was already delivered. Records before From are not reported:
-// a query from From cannot return them, and if an API does, dropping them could lose data.
+
+// Open returns From, where a new query starts, and remembers it for Seen while that query runs:
+// Reread may move From forward meanwhile, past records the query still returns.
+func (c *Checkpoint) Open() time.Time {
+	c.opened = c.From()
+	return c.opened
+}
+
+// Seen reports whether the record was already delivered. Records before the start of the query
+// in progress are not reported: it cannot return them, and if an API does, dropping them could
+// lose data.
 func (c *Checkpoint) Seen(k Key) bool {
-	if k.Time.Before(c.From()) {
+	start := c.opened
+	if start.IsZero() {
+		start = c.From()
+	}
+	if k.Time.Before(start) {
 		return false
 	}
 	if !c.Floor.IsZero() && !k.Time.After(c.Floor) {
@@ -107,7 +132,7 @@ func (c *Checkpoint) Seen(k Key) bool {
 // the past) or to skip a backlog (t ahead): records after t are read next, each once, and
 // records at or before t are not, whatever IDs the window held.
 func (c *Checkpoint) MoveTo(t time.Time) {
-	c.Time, c.Floor = t.UTC(), t.UTC()
+	c.Time, c.Floor, c.Reread, c.opened = t.UTC(), t.UTC(), time.Time{}, time.Time{}
 	c.Recent = map[string]int64{}
 }
 

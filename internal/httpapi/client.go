@@ -43,6 +43,8 @@ type Settings struct {
 	Observer         Observer      // may be nil
 	Logger           *zap.Logger
 	Clock            clockwork.Clock // nil: the real clock
+	// VendorClock, when set, is measured from the Date header of every response.
+	VendorClock *VendorClock
 }
 
 // Client sends requests with retries. It is safe for concurrent use.
@@ -128,6 +130,7 @@ func (c *Client) attempt(ctx context.Context, op string, newReq func(context.Con
 		return nil, 0, &NetworkError{Op: op, Err: errors.New(c.scrub(err.Error()))}
 	}
 	defer func() { _ = resp.Body.Close() }()
+	c.s.VendorClock.observe(resp.Header, c.s.Clock.Now())
 	if isRedirect(resp.StatusCode) {
 		re := redirectError(op, resp)
 		re.Location = c.scrub(re.Location)

@@ -17,9 +17,10 @@ import (
 // rate limit, the retry settings and the secrets to scrub. The receiver calls it at Start,
 // auditctl to read records outside a collector. Each of wrap (nil ones are skipped) wraps the
 // client's transport, innermost first. release gives back the hold on the tenant's rate
-// limiter. Nothing is sent before the first query.
+// limiter. vendorClock, when set, is measured from every response. Nothing is sent before the
+// first query.
 func OpenSource(ctx context.Context, spec Spec, cfg Configured, set receiver.Settings, host component.Host, obs httpapi.Observer,
-	wrap ...func(http.RoundTripper) http.RoundTripper,
+	vendorClock *httpapi.VendorClock, wrap ...func(http.RoundTripper) http.RoundTripper,
 ) (src Source, release func(), err error) {
 	var extensions map[component.ID]component.Component
 	if host != nil {
@@ -43,6 +44,7 @@ func OpenSource(ctx context.Context, spec Spec, cfg Configured, set receiver.Set
 		Observer:         obs,
 		MaxResponseBytes: spec.MaxResponseBytes(cfg),
 		Logger:           set.Logger,
+		VendorClock:      vendorClock,
 	})
 	src, err = spec.NewSource(cfg, api, set)
 	if err != nil {

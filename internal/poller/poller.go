@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
 	"github.com/secaudit/otelcol-audit/internal/pacing"
 	"github.com/secaudit/otelcol-audit/internal/starttime"
 )
@@ -37,8 +38,13 @@ type Settings struct {
 	// LegacySources are the Source parts earlier releases keyed the same checkpoint with; one
 	// found under them is moved to Source's key.
 	LegacySources [][]string
-	Telemetry     Telemetry
-	Clock         clockwork.Clock // nil: the real clock
+	// PageSize is the number of records a full page holds.
+	PageSize  int
+	Telemetry Telemetry
+	Clock     clockwork.Clock // nil: the real clock
+	// VendorClock, when set, is the vendor's clock as its responses tell it: the checkpoint
+	// never moves past the vendor's "now", whatever ours says.
+	VendorClock *httpapi.VendorClock
 }
 
 // Poller runs the poll loop of one receiver instance.
@@ -59,6 +65,13 @@ type Poller struct {
 	reader *reader
 	// bound is the open query's upper bound (zero: none); see Bounded.
 	bound time.Time
+	// live tells that the open query has reached records within the overlap of the vendor's
+	// clock (see checkpoint.Checkpoint.Reread).
+	live bool
+	// saveErr is the last checkpoint save's error while saving fails; saveFails counts them.
+	saveErr   error
+	saveFails int
+	skew      skewWatch
 	// repeat counts the pages in a row, and their records, that held only records already
 	// delivered: a vendor that serves them forever must not hold the receiver.
 	repeat   struct{ pages, records, window int }
@@ -90,9 +103,14 @@ func New(rset receiver.Settings, set Settings, source Source, next consumer.Logs
 	return &Poller{set: set, rset: rset, source: source, next: next, obs: obs, logger: rset.Logger, clock: set.Clock, start: start}, nil
 }
 
-// ClockSkew is how far a record's time may lie after the moment its page was read before it
-// counts as dated in the future (a vendor clock running ahead, or a bogus date).
+// ClockSkew is how far a record's time may lie after the moment its page was read (by the
+// vendor's clock) before it counts as dated in the future (a bogus date).
 const ClockSkew = time.Minute
+
+// startSkew is how far a stored checkpoint may lie after our clock at start, before the vendor's
+// clock is known, without counting as dated in the future: the vendor's clock may run minutes
+// ahead of ours, and its records, the checkpoint among them, carry its time.
+const startSkew = 15 * time.Minute
 
 // repeatPages is how many pages in a row of records already delivered a query may return (and
 // more records than the re-read window holds) before it is ended as one that never ends.
@@ -159,7 +177,7 @@ func (p *Poller) loadCheckpoint(ctx context.Context) error {
 	if !found {
 		cp = checkpoint.New(source, p.start.Resolve(now), p.set.Granularity, p.set.Overlap)
 	}
-	if found && cp.Time.After(now.Add(ClockSkew)) {
+	if found && cp.Time.After(now.Add(startSkew)) {
 		// Resuming from the future would skip every record the vendor adds until then.
 		p.logger.Error("The stored checkpoint lies in the future; reading from now instead. A record with a wrong date moved it there in an earlier release.",
 			zap.Time("checkpoint_found", cp.Time), zap.Time("reading_from", now))
@@ -226,7 +244,8 @@ func (p *Poller) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		p.set.Telemetry.CheckpointLag.Record(ctx, p.lag.seconds(p.clock.Now()))
+		p.set.Telemetry.CheckpointLag.Record(ctx, p.lag.seconds(p.vendorNow()))
+		p.watchSkew(ctx)
 		wait := p.set.PollInterval
 		switch {
 		case err != nil && IsPermanent(err):
@@ -235,6 +254,10 @@ func (p *Poller) run(ctx context.Context) {
 		case err != nil:
 			p.report(componentstatus.NewRecoverableErrorEvent(err))
 			p.logger.Warn("Polling failed; retrying at the next poll", zap.Error(err), zap.Duration("in", wait))
+		case p.saveErr != nil: // records flow, but a restart would re-read them: not OK yet
+			if more {
+				wait = 0
+			}
 		default:
 			p.report(componentstatus.NewEvent(componentstatus.StatusOK))
 			if more {
@@ -260,18 +283,40 @@ func (p *Poller) poll(ctx context.Context) (more bool, err error) {
 		if err == nil {
 			err = res.err
 		}
+		if isReopen(err) {
+			p.logger.Info("The query cannot go on; opening a new one from the checkpoint", zap.Error(err), zap.Time("from", p.cp.From()))
+			p.closeQuery()
+			return true, nil
+		}
 		if err != nil || res.done {
+			if err == nil {
+				p.goLive() // caught up
+			}
 			p.closeQuery()
 			return false, err
 		}
 		p.set.Telemetry.Pages.Add(ctx, 1)
 		n := len(res.page.Keys)
+		if !p.live && reachesLive(res.page.Keys, res.read.Add(-p.set.Overlap)) {
+			p.goLive()
+		}
 		delivered, err := p.deliver(ctx, res.page, res.read)
 		res.page.lease.release() // a page dropped as already delivered, or abandoned at shutdown
 		if err != nil {
 			return false, err
 		}
 		read += n
+		switch {
+		case p.live && n < p.set.PageSize:
+			// Caught up. The query ends even though its cursor could go on: records the vendor
+			// adds behind the cursor are read by the next query, which starts from Reread.
+			p.closeQuery()
+			return false, nil
+		case p.live && p.cp.Time.Sub(p.cp.Reread) > p.set.Overlap:
+			// Live pages keep coming full: a new query now keeps the next re-read short.
+			p.closeQuery()
+			return true, nil
+		}
 		if p.repeating(n, delivered) {
 			p.logger.Warn("The query returned only records already delivered, page after page, for longer than re-reading can explain; "+
 				"ending it, the next poll starts again from the checkpoint",
@@ -285,13 +330,38 @@ func (p *Poller) poll(ctx context.Context) (more bool, err error) {
 
 // open starts reading a new query from the checkpoint.
 func (p *Poller) open(ctx context.Context) {
-	q := p.source.Open(p.cp.From())
-	p.bound = time.Time{}
+	q := p.source.Open(p.cp.Open())
+	p.bound, p.live = time.Time{}, false
 	if b, ok := q.(Bounded); ok {
 		p.bound = b.UpperBound()
 	}
 	p.repeat.pages, p.repeat.records, p.repeat.window = 0, 0, len(p.cp.Recent)
-	p.reader = startReader(ctx, q, p.clock.Now)
+	p.reader = startReader(ctx, q, p.vendorNow)
+}
+
+// vendorNow is the vendor's time now, as far as its responses tell; ours before the first.
+func (p *Poller) vendorNow() time.Time {
+	return p.set.VendorClock.Now(p.clock.Now())
+}
+
+// goLive marks the open query as having reached the live end of the trail, once per query,
+// before the page that reached it is delivered.
+func (p *Poller) goLive() {
+	if !p.live {
+		p.live = true
+		p.cp.Reread = p.cp.Time
+	}
+}
+
+// reachesLive tells whether a page holds a record at or after edge: the vendor's clock at the
+// page's arrival minus the overlap, where records inserted late begin.
+func reachesLive(keys []checkpoint.Key, edge time.Time) bool {
+	for _, k := range keys {
+		if !k.Time.Before(edge) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Poller) closeQuery() {
@@ -356,12 +426,7 @@ func (p *Poller) deliver(ctx context.Context, page Page, read time.Time) (int, e
 			zap.Time("checkpoint", p.cp.Time), zap.Int("kept", checkpoint.MaxRecentIDs), zap.Int("forgotten", forgotten))
 	}
 	p.lag.set(p.cp.Time)
-	if err := p.store.Save(ctx, &p.cp); err != nil {
-		// The records are delivered; the next successful save covers them. A crash before it
-		// re-reads them, and only boundary IDs lost with it could repeat: never a loss.
-		p.logger.Error("Saving the checkpoint failed", zap.Error(err))
-		p.report(componentstatus.NewRecoverableErrorEvent(err))
-	}
+	p.save(ctx)
 	return len(keys), nil
 }
 

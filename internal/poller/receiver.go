@@ -8,6 +8,8 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
+
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
 )
 
 // Receiver is a receiver.Logs that runs a Poller over a vendor Source.
@@ -39,12 +41,14 @@ func (r *Receiver) Start(ctx context.Context, host component.Host) error {
 	}
 	r.release = release
 	tel = tel.ForReceiver(r.rset.ID) // the HTTP client counts requests with it too
-	src, releaseLimiter, err := OpenSource(ctx, r.spec, r.cfg, r.rset, host, tel)
+	vendorClock := new(httpapi.VendorClock)
+	src, releaseLimiter, err := OpenSource(ctx, r.spec, r.cfg, r.rset, host, tel, vendorClock)
 	if err != nil {
 		return err
 	}
 	r.releaseLimiter = releaseLimiter
 	set := r.spec.settings(r.cfg, tel)
+	set.VendorClock = vendorClock
 	p, err := New(r.rset, set, src, r.next)
 	if err != nil {
 		return err

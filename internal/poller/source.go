@@ -60,6 +60,27 @@ type Source interface {
 	Open(from time.Time) Query
 }
 
+// reopenError tells that a query cannot go on (its cursor expired, say): the engine drops it
+// and opens a new one from the checkpoint at once. The pages in flight are read again, and the
+// IDs of the re-read window drop them.
+type reopenError struct{ err error }
+
+func (e reopenError) Error() string { return e.err.Error() }
+func (e reopenError) Unwrap() error { return e.err }
+
+// Reopen marks err, returned by Query.Next, as one that a new query from the checkpoint cures.
+func Reopen(err error) error {
+	if err == nil {
+		return nil
+	}
+	return reopenError{err: err}
+}
+
+func isReopen(err error) bool {
+	var r reopenError
+	return errors.As(err, &r)
+}
+
 // permanentError marks an error that retrying cannot fix: a setting to correct.
 type permanentError struct{ err error }
 

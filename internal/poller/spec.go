@@ -65,6 +65,7 @@ func (s Spec) settings(cfg Configured, tel Telemetry) Settings {
 		Retention:     s.Retention,
 		Source:        source,
 		LegacySources: legacy,
+		PageSize:      cfg.RecordsPerPage(),
 		Telemetry:     tel,
 	}
 }

@@ -22,6 +22,8 @@ type Telemetry struct {
 	CheckpointLag metric.Int64Gauge   // seconds between now and the checkpoint's time
 	FutureRecords metric.Int64Counter // records dated later than the vendor could still add records up to
 	Status        metric.Int64Gauge   // the last poll's outcome: see statusValue
+	ClockSkew     metric.Int64Gauge   // seconds the vendor's clock is ahead of ours
+	SaveFailures  metric.Int64Counter // checkpoint saves the storage refused
 }
 
 func (t Telemetry) withDefaults() Telemetry {
@@ -48,6 +50,12 @@ func (t Telemetry) withDefaults() Telemetry {
 	}
 	if t.CheckpointLag == nil {
 		t.CheckpointLag = noop.Int64Gauge{}
+	}
+	if t.ClockSkew == nil {
+		t.ClockSkew = noop.Int64Gauge{}
+	}
+	if t.SaveFailures == nil {
+		t.SaveFailures = noop.Int64Counter{}
 	}
 	return t
 }

@@ -55,9 +55,6 @@ func (pd *pageDecoder) record() error {
 		key.Time = ts
 		lr.SetTimestamp(pcommon.NewTimestampFromTime(ts))
 		pd.prev = ts
-		if ts.After(pd.dp.newest) {
-			pd.dp.newest = ts
-		}
 	} else {
 		// Timestamp stays 0, so that backends fall back to ObservedTimestamp; the key takes
 		// the previous record's time so that the record sorts where the API put it.

@@ -124,7 +124,7 @@ func script(op string, r fakeResponse) func(*Config, *fakeISP) {
 // returns its first error.
 func drain(t *testing.T, cfg *Config) error {
 	t.Helper()
-	src, release, err := poller.OpenSource(t.Context(), spec, cfg, receivertest.NewNopSettings(metadata.Type), nil, nil)
+	src, release, err := poller.OpenSource(t.Context(), spec, cfg, receivertest.NewNopSettings(metadata.Type), nil, nil, nil)
 	require.NoError(t, err)
 	defer release()
 	q := src.Open(time.Now().Add(-time.Hour))

@@ -46,11 +46,10 @@ type pageContext struct {
 // decodedPage is one converted results page.
 type decodedPage struct {
 	page       poller.Page
-	cursor     string    // paging.cursor.cursorRef: the cursor of the next page
-	newest     time.Time // newest valid event time in the page
-	tenant     string    // tenant ID on the resource
-	badTimes   int       // events without a usable timestamp
-	derivedIDs int       // events without a uuid
+	cursor     string // paging.cursor.cursorRef: the cursor of the next page
+	tenant     string // tenant ID on the resource
+	badTimes   int    // events without a usable timestamp
+	derivedIDs int    // events without a uuid
 }
 
 // decodePage converts a results page: {"data":[event...], "paging":{"cursor":{"cursorRef":"..."}}}.

@@ -83,7 +83,7 @@ func newSource(c *Config, api *httpapi.Client, set receiver.Settings) (poller.So
 
 // Open returns a query for the events at or after from's second.
 func (s *source) Open(from time.Time) poller.Query {
-	return &query{src: s, from: from, newest: from, prev: from}
+	return &query{src: s, from: from, prev: from}
 }
 
 // post sends one Audit API call with a bearer token. A 401 renews the token once: tokens can
@@ -121,13 +121,12 @@ func (s *source) post(ctx context.Context, op, target string, body []byte) (*htt
 }
 
 // query drains one open-ended Audit API query: createQuery from a second, then results pages
-// until an empty one. It has no dateTo: a bounded cursor is frozen at its upper bound, while
-// the engine opens a new query from the checkpoint at each poll anyway.
+// until an empty one, or until the engine ends it at the live end of the trail. It has no
+// dateTo: a bounded cursor is frozen at its upper bound, while the engine opens a new query
+// from the checkpoint at each poll anyway.
 type query struct {
 	src  *source
 	from time.Time
-	// newest is the newest event time this query returned: where a re-created query starts.
-	newest time.Time
 	// prev is the time of the last record returned, used for records without a usable time.
 	prev time.Time
 	// tenant is the tenant ID seen so far, for pages whose events carry none.
@@ -135,8 +134,6 @@ type query struct {
 	cursor string
 	// last tells that the previous page ended the cursor chain (no next cursor, or the same).
 	last bool
-	// decoded is closed when the last page Next returned has been decoded.
-	decoded chan struct{}
 	// createdFrom is the dateFrom of the current cursor's createQuery and page the number of
 	// results pages asked of it: together they name a page in errors.
 	createdFrom time.Time
@@ -192,16 +189,9 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 	hadCursor := q.cursor != ""
 	body, err := q.results(ctx)
 	if hadCursor && callStatus(err, opResults) == http.StatusBadRequest {
-		// The cursor expired or was invalidated. The events already returned are with the
-		// engine, which drops those of the boundary second that the new query repeats. The new
-		// query starts at the newest of them, known once the pages fetched so far are decoded.
-		if err := q.awaitDecoded(ctx); err != nil {
-			return poller.Page{}, false, err
-		}
-		q.src.logger.Info("The Audit API no longer accepts the query cursor; re-creating the query from the newest event read",
-			zap.Time("from", q.newest), zap.String("error", err.Error()))
-		q.cursor = ""
-		body, err = q.results(ctx)
+		// The cursor expired or was invalidated. A new query from the checkpoint reads again
+		// what this one returned but was not delivered yet, and what arrived behind its cursor.
+		return poller.Page{}, false, poller.Reopen(fmt.Errorf("the Audit API no longer accepts the query cursor: %w", err))
 	}
 	var tooLarge *httpapi.TooLargeError
 	if errors.As(err, &tooLarge) && tooLarge.Op == opResults {
@@ -224,10 +214,7 @@ func (q *query) Next(ctx context.Context) (poller.Page, bool, error) {
 	}
 	q.cursor = env.cursor
 	observed := time.Now()
-	decoded := make(chan struct{})
-	q.decoded = decoded
 	return poller.Page{Decode: func() (poller.Page, error) {
-		defer close(decoded)
 		page, err := q.decode(body, observed)
 		if err != nil {
 			err = fmt.Errorf("reading a results page (%s): %w", name, err)
@@ -248,7 +235,7 @@ func (q *query) pageName() string {
 }
 
 // decode converts a fetched page. The engine runs it after the previous page's decode, so
-// prev, tenant and newest carry from page to page; Next reads newest only after awaitDecoded.
+// prev and tenant carry from page to page; Next never reads them.
 func (q *query) decode(body []byte, observed time.Time) (poller.Page, error) {
 	dp, err := q.src.conv.decodePage(body, pageContext{observed: observed, prev: q.prev, tenant: q.tenant})
 	if err != nil {
@@ -262,24 +249,7 @@ func (q *query) decode(body []byte, observed time.Time) (poller.Page, error) {
 		q.prev = dp.page.Keys[n-1].Time
 	}
 	q.tenant = dp.tenant
-	if dp.newest.After(q.newest) {
-		q.newest = dp.newest
-	}
 	return dp.page, nil
-}
-
-// awaitDecoded waits until the last page Next returned is decoded (or was dropped with the
-// query, which cancels ctx).
-func (q *query) awaitDecoded(ctx context.Context) error {
-	if q.decoded == nil {
-		return nil
-	}
-	select {
-	case <-q.decoded:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // results fetches the page at the current cursor, creating the query first when there is none.
@@ -300,9 +270,9 @@ func (q *query) results(ctx context.Context) ([]byte, error) {
 	return resp.Body, nil
 }
 
-// create posts createQuery from the newest event time read so far and returns its cursor.
+// create posts createQuery from the query's start and returns its cursor.
 func (q *query) create(ctx context.Context) (string, error) {
-	q.createdFrom = q.newest.UTC().Truncate(time.Second)
+	q.createdFrom = q.from.UTC().Truncate(time.Second)
 	m := queryModel{
 		PageSize:    q.src.pageSize,
 		FilterModel: filterModel{Date: dateFilter{DateFrom: q.createdFrom.Format(dateLayout)}},

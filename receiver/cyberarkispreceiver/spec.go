@@ -75,6 +75,8 @@ func newTelemetry(ts component.TelemetrySettings) (poller.Telemetry, func(), err
 		CheckpointLag: tb.CyberarkispCheckpointLag,
 		FutureRecords: tb.CyberarkispFutureRecords,
 		Status:        tb.CyberarkispStatus,
+		ClockSkew:     tb.CyberarkispVendorClockSkew,
+		SaveFailures:  tb.CyberarkispCheckpointSaveFailures,
 	}, tb.Shutdown, nil
 }
 

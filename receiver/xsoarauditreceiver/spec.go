@@ -78,6 +78,8 @@ func newTelemetry(ts component.TelemetrySettings) (poller.Telemetry, func(), err
 		CheckpointLag: tb.XsoarauditCheckpointLag,
 		FutureRecords: tb.XsoarauditFutureRecords,
 		Status:        tb.XsoarauditStatus,
+		ClockSkew:     tb.XsoarauditVendorClockSkew,
+		SaveFailures:  tb.XsoarauditCheckpointSaveFailures,
 	}, tb.Shutdown, nil
 }
 

@@ -108,6 +108,11 @@ type Options struct {
 	// Rate is the number of records per second generated continuously for each record feed
 	// (CyberArk, the XSOAR management log, the agents' reports) once started. 0 = none.
 	Rate float64
+	// LateShare is the share (0 to 1) of the continuously generated records that arrive late:
+	// each is dated a uniformly random time up to LateMax before it is inserted, so that it lands
+	// behind records already served, as a vendor's delayed ingestion does.
+	LateShare float64
+	LateMax   time.Duration
 	// Latency is the response time of every vendor request (not of the control API): the answer
 	// leaves Latency after the request arrived, the simulator's own work included.
 	Latency time.Duration
@@ -175,6 +180,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.BackfillSpan < 0 || o.CyberArkBackfill < 0 || o.XSOARBackfill < 0 || o.XSOARAgentsBackfill < 0 || o.Rate < 0 || o.Latency < 0 {
 		return o, errors.New("backfill, span, rate and latency must not be negative")
+	}
+	if o.LateShare < 0 || o.LateShare > 1 || o.LateMax < 0 || (o.LateShare > 0) != (o.LateMax > 0) {
+		return o, errors.New("late share must be within 0 to 1, and given together with a positive late max")
 	}
 	if o.Now == nil {
 		o.Now = time.Now

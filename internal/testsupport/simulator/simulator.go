@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"runtime"
@@ -219,6 +220,7 @@ func (s *Simulator) generate(f *feed, rate float64) {
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	start, made := time.Now(), 0
+	late := mrand.New(mrand.NewPCG(s.opts.Seed, uint64(streamIndex(f.vendor)))) //nolint:gosec // test data, not secrets
 	for {
 		select {
 		case <-s.done:
@@ -226,7 +228,12 @@ func (s *Simulator) generate(f *feed, rate float64) {
 		case <-tick.C:
 			due := int(rate*time.Since(start).Seconds()) - made
 			if due > 0 {
-				f.add(due, s.now, func(_ int, now time.Time) time.Time { return now })
+				f.add(due, s.now, func(_ int, now time.Time) time.Time {
+					if s.opts.LateShare > 0 && late.Float64() < s.opts.LateShare {
+						return now.Add(-time.Duration(late.Int64N(int64(s.opts.LateMax) + 1)))
+					}
+					return now
+				})
 				made += due
 			}
 		}
@@ -333,6 +340,9 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hd := w.Header()
+	// Every real server sends Date; here it is the simulator's clock, which may be set apart
+	// from the client's to test how a receiver copes with a vendor clock running ahead or behind.
+	hd.Set("Date", s.now().UTC().Format(http.TimeFormat))
 	hd.Set("Content-Type", resp.ctype)
 	for _, kv := range resp.header {
 		hd.Set(kv[0], kv[1])

@@ -46,6 +46,6 @@ func Settings(id component.ID, logger *zap.Logger, version string) receiver.Sett
 func Open(ctx context.Context, spec poller.Spec, cfg poller.Configured, set receiver.Settings, wrap ...func(http.RoundTripper) http.RoundTripper) (poller.Source, error) {
 	// auditctl reads and exits: its hold on the tenant's budget, shared by the probes it runs at
 	// once, ends with the process.
-	src, _, err := poller.OpenSource(ctx, spec, cfg, set, nil, nil, wrap...)
+	src, _, err := poller.OpenSource(ctx, spec, cfg, set, nil, nil, nil, wrap...)
 	return src, err
 }

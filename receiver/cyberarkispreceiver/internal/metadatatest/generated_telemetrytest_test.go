@@ -21,16 +21,21 @@ func TestSetupTelemetry(t *testing.T) {
 	defer tb.Shutdown()
 	tb.CyberarkispAPIRequests.Add(context.Background(), 1)
 	tb.CyberarkispCheckpointLag.Record(context.Background(), 1)
+	tb.CyberarkispCheckpointSaveFailures.Add(context.Background(), 1)
 	tb.CyberarkispDuplicates.Add(context.Background(), 1)
 	tb.CyberarkispFutureRecords.Add(context.Background(), 1)
 	tb.CyberarkispPages.Add(context.Background(), 1)
 	tb.CyberarkispRecords.Add(context.Background(), 1)
 	tb.CyberarkispRetries.Add(context.Background(), 1)
 	tb.CyberarkispStatus.Record(context.Background(), 1)
+	tb.CyberarkispVendorClockSkew.Record(context.Background(), 1)
 	AssertEqualCyberarkispAPIRequests(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualCyberarkispCheckpointLag(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualCyberarkispCheckpointSaveFailures(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualCyberarkispDuplicates(t, testTel,
@@ -49,6 +54,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualCyberarkispStatus(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualCyberarkispVendorClockSkew(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

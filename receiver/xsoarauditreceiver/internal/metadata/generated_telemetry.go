@@ -23,17 +23,19 @@ func Tracer(settings component.TelemetrySettings) trace.Tracer {
 // TelemetryBuilder provides an interface for components to report telemetry
 // as defined in metadata and user config.
 type TelemetryBuilder struct {
-	meter                   metric.Meter
-	mu                      sync.Mutex
-	registrations           []metric.Registration
-	XsoarauditAPIRequests   metric.Int64Counter
-	XsoarauditCheckpointLag metric.Int64Gauge
-	XsoarauditDuplicates    metric.Int64Counter
-	XsoarauditFutureRecords metric.Int64Counter
-	XsoarauditPages         metric.Int64Counter
-	XsoarauditRecords       metric.Int64Counter
-	XsoarauditRetries       metric.Int64Counter
-	XsoarauditStatus        metric.Int64Gauge
+	meter                            metric.Meter
+	mu                               sync.Mutex
+	registrations                    []metric.Registration
+	XsoarauditAPIRequests            metric.Int64Counter
+	XsoarauditCheckpointLag          metric.Int64Gauge
+	XsoarauditCheckpointSaveFailures metric.Int64Counter
+	XsoarauditDuplicates             metric.Int64Counter
+	XsoarauditFutureRecords          metric.Int64Counter
+	XsoarauditPages                  metric.Int64Counter
+	XsoarauditRecords                metric.Int64Counter
+	XsoarauditRetries                metric.Int64Counter
+	XsoarauditStatus                 metric.Int64Gauge
+	XsoarauditVendorClockSkew        metric.Int64Gauge
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -77,6 +79,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("s"),
 	)
 	errs = errors.Join(errs, err)
+	builder.XsoarauditCheckpointSaveFailures, err = builder.meter.Int64Counter(
+		"otelcol_xsoaraudit_checkpoint_save_failures",
+		metric.WithDescription("Checkpoint saves the storage extension refused (a full disk, say). Records keep flowing and the position is kept in memory; a restart before saving works again re-reads from the last saved checkpoint. [Development]"),
+		metric.WithUnit("{failure}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.XsoarauditDuplicates, err = builder.meter.Int64Counter(
 		"otelcol_xsoaraudit_duplicates",
 		metric.WithDescription("Audit records dropped because they were already delivered (boundary re-reads). [Development]"),
@@ -111,6 +119,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_xsoaraudit_status",
 		metric.WithDescription("Outcome of the receiver's last poll, for alerting: 0 OK, 1 recoverable error (retrying by itself), 2 permanent error (credentials, permissions, licence or a damaged checkpoint: a person must act). [Development]"),
 		metric.WithUnit("1"),
+	)
+	errs = errors.Join(errs, err)
+	builder.XsoarauditVendorClockSkew, err = builder.meter.Int64Gauge(
+		"otelcol_xsoaraudit_vendor_clock_skew",
+		metric.WithDescription("Seconds the Cortex API's clock (the Date header of its responses) is ahead of the collector's, negative when behind, measured at each poll. The checkpoint follows the vendor's clock. [Development]"),
+		metric.WithUnit("s"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

@@ -51,6 +51,22 @@ func AssertEqualXsoarauditCheckpointLag(t *testing.T, tt *componenttest.Telemetr
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }
 
+func AssertEqualXsoarauditCheckpointSaveFailures(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_xsoaraudit_checkpoint_save_failures",
+		Description: "Checkpoint saves the storage extension refused (a full disk, say). Records keep flowing and the position is kept in memory; a restart before saving works again re-reads from the last saved checkpoint. [Development]",
+		Unit:        "{failure}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_xsoaraudit_checkpoint_save_failures")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualXsoarauditDuplicates(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_xsoaraudit_duplicates",
@@ -141,6 +157,20 @@ func AssertEqualXsoarauditStatus(t *testing.T, tt *componenttest.Telemetry, dps 
 		},
 	}
 	got, err := tt.GetMetric("otelcol_xsoaraudit_status")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualXsoarauditVendorClockSkew(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_xsoaraudit_vendor_clock_skew",
+		Description: "Seconds the Cortex API's clock (the Date header of its responses) is ahead of the collector's, negative when behind, measured at each poll. The checkpoint follows the vendor's clock. [Development]",
+		Unit:        "s",
+		Data: metricdata.Gauge[int64]{
+			DataPoints: dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_xsoaraudit_vendor_clock_skew")
 	require.NoError(t, err)
 	metricdatatest.AssertEqual(t, want, got, opts...)
 }

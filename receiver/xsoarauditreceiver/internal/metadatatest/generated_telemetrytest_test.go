@@ -21,16 +21,21 @@ func TestSetupTelemetry(t *testing.T) {
 	defer tb.Shutdown()
 	tb.XsoarauditAPIRequests.Add(context.Background(), 1)
 	tb.XsoarauditCheckpointLag.Record(context.Background(), 1)
+	tb.XsoarauditCheckpointSaveFailures.Add(context.Background(), 1)
 	tb.XsoarauditDuplicates.Add(context.Background(), 1)
 	tb.XsoarauditFutureRecords.Add(context.Background(), 1)
 	tb.XsoarauditPages.Add(context.Background(), 1)
 	tb.XsoarauditRecords.Add(context.Background(), 1)
 	tb.XsoarauditRetries.Add(context.Background(), 1)
 	tb.XsoarauditStatus.Record(context.Background(), 1)
+	tb.XsoarauditVendorClockSkew.Record(context.Background(), 1)
 	AssertEqualXsoarauditAPIRequests(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualXsoarauditCheckpointLag(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualXsoarauditCheckpointSaveFailures(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualXsoarauditDuplicates(t, testTel,
@@ -49,6 +54,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualXsoarauditStatus(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualXsoarauditVendorClockSkew(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 
