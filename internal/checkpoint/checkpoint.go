@@ -96,7 +96,6 @@ func (c *Checkpoint) From() time.Time {
 	return t.Add(-c.overlap).Truncate(c.granularity)
 }
 
-
 // Open returns From, where a new query starts, and remembers it for Seen while that query runs:
 // Reread may move From forward meanwhile, past records the query still returns.
 func (c *Checkpoint) Open() time.Time {

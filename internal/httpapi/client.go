@@ -130,7 +130,7 @@ func (c *Client) attempt(ctx context.Context, op string, newReq func(context.Con
 		return nil, 0, &NetworkError{Op: op, Err: errors.New(c.scrub(err.Error()))}
 	}
 	defer func() { _ = resp.Body.Close() }()
-	c.s.VendorClock.observe(resp.Header, c.s.Clock.Now())
+	c.s.VendorClock.Observe(resp.Header, c.s.Clock.Now())
 	if isRedirect(resp.StatusCode) {
 		re := redirectError(op, resp)
 		re.Location = c.scrub(re.Location)

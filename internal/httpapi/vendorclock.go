@@ -18,8 +18,9 @@ type VendorClock struct {
 	known  atomic.Bool
 }
 
-// observe takes the Date header of a response that arrived at received (our clock).
-func (v *VendorClock) observe(h http.Header, received time.Time) {
+// Observe takes the Date header of a response that arrived at received (our clock); the client
+// calls it for every response.
+func (v *VendorClock) Observe(h http.Header, received time.Time) {
 	if v == nil {
 		return
 	}

@@ -86,6 +86,12 @@ func (q *fakeQuery) Next(ctx context.Context) (Page, bool, error) {
 	return pageOf(keys), false, nil
 }
 
+func (f *fakeAPI) callCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
+}
+
 func pageOf(keys []checkpoint.Key) Page {
 	logs := plog.NewLogs()
 	lrs := logs.ResourceLogs().AppendEmpty().ScopeLogs().AppendEmpty().LogRecords()

@@ -26,7 +26,7 @@ import (
 
 const waitFor = 10 * time.Second
 
-func receiverSettings(t *testing.T, logger *zap.Logger) receiver.Settings {
+func receiverSettings(t testing.TB, logger *zap.Logger) receiver.Settings {
 	t.Helper()
 	set := receivertest.NewNopSettings(metadata.Type)
 	// A fixed ID: file storage names its file after it, and a restart must find the same file.
@@ -69,7 +69,7 @@ func testConfig(s *fakeISP) *Config {
 }
 
 // start builds the real receiver through the factory over file-backed storage in dir.
-func start(t *testing.T, cfg *Config, dir string) *harness {
+func start(t testing.TB, cfg *Config, dir string) *harness {
 	t.Helper()
 	core, logs := observer.New(zapcore.DebugLevel)
 	logger := zap.New(core)

@@ -1,6 +1,7 @@
 package cyberarkispreceiver
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -13,20 +14,22 @@ import (
 
 // steadyRun is one run of live traffic that never stops, some of it late, against the simulator.
 type steadyRun struct {
-	rate      float64       // events per second
-	late      time.Duration // the latest an event may arrive after its time (5% of them do)
-	overlap   time.Duration
-	skew      time.Duration // the vendor's clock minus ours
-	latency   time.Duration
-	runFor    time.Duration
-	pageSize  int
-	maxPerRun int // max_events_per_poll; 0 keeps the default
+	rate    float64       // events per second
+	late    time.Duration // the latest an event may arrive after its time (5% of them do)
+	overlap time.Duration
+	skew    time.Duration // the vendor's clock minus ours
+	latency time.Duration
+	runFor  time.Duration
+	// pollInterval defaults to 300 ms.
+	pollInterval time.Duration
+	pageSize     int
+	maxPerRun    int // max_events_per_poll; 0 keeps the default
 }
 
 // run starts the simulator and the receiver, lets traffic flow for runFor, then checks that every
 // event the vendor held at that moment was delivered exactly once (traffic goes on meanwhile).
 // It returns the events checked and the API calls made, per 1,000 events.
-func (r steadyRun) run(t *testing.T) (events int, callsPer1000 float64) {
+func (r steadyRun) run(t testing.TB) (events int, callsPer1000 float64) {
 	t.Helper()
 	skew := r.skew
 	sim, err := simulator.New(simulator.Options{
@@ -47,6 +50,9 @@ func (r steadyRun) run(t *testing.T) (events int, callsPer1000 float64) {
 	cfg.APIKey = simulator.DefaultAPIKey
 	cfg.Poll.StartTime = "1 minute ago"
 	cfg.Poll.PollInterval = 300 * time.Millisecond
+	if r.pollInterval > 0 {
+		cfg.Poll.PollInterval = r.pollInterval
+	}
 	cfg.Poll.Overlap = r.overlap
 	cfg.Poll.RequestsPerSecond = 0
 	if r.pageSize > 0 {
@@ -65,7 +71,7 @@ func (r steadyRun) run(t *testing.T) (events int, callsPer1000 float64) {
 	require.NotEmpty(t, want)
 	// Every event the vendor held then must arrive; the poll that reads the newest of them can
 	// come up to a poll interval later, and late ones up to the overlap later.
-	deadline := time.Now().Add(r.overlap + 5*time.Second)
+	deadline := time.Now().Add(r.overlap + cfg.Poll.PollInterval + 5*time.Second)
 	for time.Now().Before(deadline) {
 		if missing(h.uids(), want) == 0 {
 			break
@@ -85,7 +91,10 @@ func (r steadyRun) run(t *testing.T) (events int, callsPer1000 float64) {
 			calls += int(n)
 		}
 	}
-	return len(want), float64(calls) * 1000 / float64(len(got))
+	per1000 := float64(calls) * 1000 / float64(len(got))
+	t.Logf("%d events held by the vendor, %d never delivered; %d API calls, %.1f per 1,000 events delivered",
+		len(want), missing(got, want), calls, per1000)
+	return len(want), per1000
 }
 
 func missing(got map[string]int, want []string) (n int) {
@@ -114,8 +123,25 @@ func TestSteadyTrafficWithLateEventsLosesNothing(t *testing.T) {
 		{"vendor clock ahead", steadyRun{rate: 200, late: time.Second, overlap: 2 * time.Second, skew: 3 * time.Second, latency: 30 * time.Millisecond, runFor: 8 * time.Second}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n, calls := tc.run.run(t)
-			t.Logf("%d events, %.1f API calls per 1,000 events", n, calls)
+			tc.run.run(t)
+		})
+	}
+}
+
+// BenchmarkSteadyTrafficAPICalls reports the API calls per 1,000 events of live traffic at 20
+// and 200 events per second, with time scaled down tenfold from a 1 minute poll interval, a
+// 2 minute overlap and events up to 60 s late, and 100 ms per API call. Each case takes about a
+// minute: run it with -benchtime 1x.
+func BenchmarkSteadyTrafficAPICalls(b *testing.B) {
+	for _, rate := range []float64{20, 200} {
+		b.Run(fmt.Sprintf("rate=%g", rate), func(b *testing.B) {
+			for b.Loop() {
+				r := steadyRun{rate: rate, late: 6 * time.Second, overlap: 12 * time.Second, latency: 100 * time.Millisecond,
+					runFor: 60 * time.Second, pollInterval: 6 * time.Second}
+				events, calls := r.run(b)
+				b.ReportMetric(calls, "calls/1000events")
+				b.ReportMetric(float64(events), "events")
+			}
 		})
 	}
 }
