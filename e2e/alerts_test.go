@@ -368,3 +368,34 @@ func (p *prometheus) status(t *testing.T, receiver string) string {
 	v, _ := data.Result[0].Value[1].(string)
 	return v
 }
+
+// The vendor's clock runs two minutes ahead of the collector's: both receivers export the skew,
+// a real Prometheus scrapes it, and the shipped rule fires for each of them.
+func TestVendorClockSkewAlertFires(t *testing.T) {
+	const skew = 2 * time.Minute
+	e := newEnv(t, simulator.Options{CyberArkBackfill: 100, XSOARBackfill: 100, BackfillSpan: time.Hour,
+		Now: func() time.Time { return time.Now().Add(skew) }})
+	metrics := freePort(t)
+	agent := startCollector(t, e.dir, "agent", alertsAgentConfig(e, simulator.DefaultXSOARKey, metrics))
+	prom := startPrometheus(t, e.dir, metrics)
+	firing := func(receiver string) bool {
+		for _, a := range prom.alerts(t) {
+			if a.Labels["alertname"] == "AuditVendorClockSkewed" && a.State == "firing" && a.Labels["receiver"] == receiver {
+				return true
+			}
+		}
+		return false
+	}
+	prom.waitFor(t, time.Minute, "AuditVendorClockSkewed firing for both receivers", func() bool {
+		return firing("cyberarkisp/tenant-a") && firing("xsoaraudit/tenant-b")
+	})
+	var data struct {
+		Result []struct {
+			Value [2]any `json:"value"`
+		} `json:"result"`
+	}
+	prom.get(t, "/api/v1/query?query="+url.QueryEscape(`otelcol_cyberarkisp_vendor_clock_skew`), &data)
+	require.Len(t, data.Result, 1)
+	assert.Contains(t, []string{"119", "120"}, data.Result[0].Value[1], "seconds the vendor is ahead")
+	assert.Contains(t, agent.logs(), "The vendor's clock differs from ours")
+}
