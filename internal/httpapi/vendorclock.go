@@ -46,3 +46,9 @@ func (v *VendorClock) Now(local time.Time) time.Time {
 	off, _ := v.Offset()
 	return local.Add(off)
 }
+
+// VendorNow is the vendor's time now as far as its responses tell (see VendorClock); our own
+// before the first response, or when the client measures no vendor clock.
+func (c *Client) VendorNow() time.Time {
+	return c.s.VendorClock.Now(c.s.Clock.Now())
+}

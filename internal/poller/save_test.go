@@ -48,7 +48,9 @@ func (c diskClient) Batch(ctx context.Context, ops ...*storage.Operation) error 
 
 type syscallError struct{ errno syscall.Errno }
 
-func (e *syscallError) Error() string { return "write /var/lib/otelcol/file_storage/receiver_test_a: " + e.errno.Error() }
+func (e *syscallError) Error() string {
+	return "write /var/lib/otelcol/file_storage/receiver_test_a: " + e.errno.Error()
+}
 
 // A full disk is reported once, with its cause and the storage file, while records keep flowing;
 // its end is logged once too, and the position saved then covers everything delivered.

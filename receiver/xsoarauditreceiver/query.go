@@ -73,7 +73,8 @@ func newSource(c *Config, origin *url.URL, api *httpapi.Client, set receiver.Set
 		tenant:   origin.Hostname(),
 		version:  set.BuildInfo.Version,
 		logger:   set.Logger,
-		now:      time.Now,
+		// The upper bound is the vendor's "now": record times are its clock, not ours.
+		now: api.VendorNow,
 	}, nil
 }
 
