@@ -70,8 +70,9 @@ func steadyTrafficThroughFaults(t *testing.T, skew time.Duration) {
 
 	// Every record up to the vendor's now: record times are its clock.
 	cutoff := time.Now().Add(skew)
+	waited := time.Now()
 	got := e.waitExactlyOnceUntil(cutoff, 90*time.Second, agent)
-	t.Logf("vendor clock %+v: %v", skew, got)
+	t.Logf("vendor clock %+v: %v, all there %s after the last fault", skew, got, time.Since(waited).Round(100*time.Millisecond))
 
 	logs := agent.logs()
 	if skew != 0 {

@@ -52,3 +52,9 @@ func (v *VendorClock) Now(local time.Time) time.Time {
 func (c *Client) VendorNow() time.Time {
 	return c.s.VendorClock.Now(c.s.Clock.Now())
 }
+
+// VendorClock is the vendor clock's offset from ours (see VendorClock.Offset); ok is false before
+// any response carried a Date, or when the client measures none.
+func (c *Client) VendorClock() (offset time.Duration, ok bool) {
+	return c.s.VendorClock.Offset()
+}

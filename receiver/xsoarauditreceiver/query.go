@@ -90,7 +90,16 @@ func (s *source) Open(from time.Time) poller.Query {
 		prev: from,
 		dec:  newKindDecoder(kindOf(s.logType), s.tenant, s.product, s.version, s.logger),
 	}
-	q.done = q.lte < q.gte
+	if q.lte < q.gte {
+		if _, known := s.api.VendorClock(); known {
+			q.done = true // nothing can have settled since the checkpoint
+		} else {
+			// The tenant's clock is not known yet (no response so far) and may run ahead of
+			// ours: ask for the checkpoint's millisecond alone, which can only return records
+			// already delivered, so that the answer's Date tells it.
+			q.lte = q.gte
+		}
+	}
 	return q
 }
 
