@@ -66,8 +66,9 @@ type Poller struct {
 	// bound is the open query's upper bound (zero: none); see Bounded.
 	bound time.Time
 	// live tells that the open query has reached records within the overlap of the vendor's
-	// clock (see checkpoint.Checkpoint.Reread).
-	live bool
+	// clock (see checkpoint.Checkpoint.Reread); openedAt is the checkpoint's time when it opened.
+	live     bool
+	openedAt time.Time
 	// saveErr is the last checkpoint save's error while saving fails; saveFails counts them.
 	saveErr   error
 	saveFails int
@@ -305,6 +306,11 @@ func (p *Poller) poll(ctx context.Context) (more bool, err error) {
 		if err != nil {
 			return false, err
 		}
+		if !p.live && !p.cp.Reread.IsZero() && p.cp.Time.After(p.openedAt) {
+			// Past where the last query ended, and still behind the live end (a backlog):
+			// what that query may have missed is read now, so the window need not stay there.
+			p.cp.Reread = time.Time{}
+		}
 		read += n
 		switch {
 		case p.live && n < p.set.PageSize:
@@ -331,7 +337,7 @@ func (p *Poller) poll(ctx context.Context) (more bool, err error) {
 // open starts reading a new query from the checkpoint.
 func (p *Poller) open(ctx context.Context) {
 	q := p.source.Open(p.cp.Open())
-	p.bound, p.live = time.Time{}, false
+	p.bound, p.live, p.openedAt = time.Time{}, false, p.cp.Time
 	if b, ok := q.(Bounded); ok {
 		p.bound = b.UpperBound()
 	}

@@ -2,6 +2,7 @@ package poller
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"sync/atomic"
@@ -19,6 +20,7 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/secaudit/otelcol-audit/internal/checkpoint"
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/statustest"
 )
@@ -181,4 +183,31 @@ func TestReopenedQueryStartsFromTheCheckpoint(t *testing.T) {
 	defer api.mu.Unlock()
 	require.GreaterOrEqual(t, len(api.opens), 2)
 	assert.Equal(t, sec(1), api.opens[1], "the new query starts from the checkpoint, not after the last record read")
+}
+
+// A backlog read after a query that reached the live end (a restart after an outage) does not
+// hold the re-read window at where that query went live: once the new query is past the
+// checkpoint it opened at, the window follows the checkpoint again, and the IDs kept stay few.
+func TestBacklogAfterALiveQueryDoesNotHoldTheWindowBack(t *testing.T) {
+	api := newFakeAPI(100, time.Millisecond)
+	h := newHarness(t, api)
+	set := h.settings()
+	set.Overlap = 10 * time.Second
+	cp := checkpoint.New("test tenant", sec(0), time.Millisecond, set.Overlap)
+	cp.Reread = sec(0)
+	raw, err := json.Marshal(cp)
+	require.NoError(t, err)
+	h.write(checkpoint.StorageKey("test", "tenant"), raw)
+	for i := range 3000 { // an old backlog, one record a second: never within the overlap of now
+		api.add(sec(1+i), 1)
+	}
+	next := &sink{}
+	p, _ := h.start(set, next)
+	require.Eventually(t, func() bool { return len(next.ids()) == 3000 }, 10*time.Second, time.Millisecond)
+	stop(t, p)
+	stored, found := h.stored()
+	require.True(t, found)
+	assert.Equal(t, sec(3000), stored.Time)
+	assert.Zero(t, stored.Reread, "the backlog is past where the last query went live")
+	assert.LessOrEqual(t, len(stored.Recent), 11, "only the IDs within the overlap of the checkpoint")
 }
