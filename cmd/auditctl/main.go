@@ -65,6 +65,8 @@ type session struct {
 	stdout, stderr *scrubWriter
 	// trace records the HTTP exchanges for --trace; nil without it.
 	trace *hartrace.Recorder
+	// traceRecords (--trace-records) keeps the records' values in the trace.
+	traceRecords bool
 }
 
 // run executes one auditctl command line and returns the exit status.
@@ -129,9 +131,9 @@ func usage(w *scrubWriter) {
 	w.printf("%s", `Usage:
   auditctl get-events --config FILE [--receiver TYPE[/NAME]] [--from TIME] [--to TIME] [--limit N]
                       [--output table|json|otlp-json] [--push URL] [--max-retry-time D] [--verbose]
-                      [--trace FILE.har]
+                      [--trace FILE.har [--trace-records]]
   auditctl check      --config FILE [--from TIME] [--output table|json] [--max-retry-time D] [--verbose]
-                      [--trace FILE.har]
+                      [--trace FILE.har [--trace-records]]
   auditctl checkpoint show   --config FILE [--receiver TYPE[/NAME]] [--output table|json]
   auditctl checkpoint set    --config FILE [--receiver TYPE[/NAME]] --time TIME
   auditctl checkpoint delete --config FILE [--receiver TYPE[/NAME]]
@@ -154,6 +156,7 @@ type commonFlags struct {
 	maxRetryTime time.Duration
 	verbose      bool
 	trace        string
+	traceRecords bool
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -161,7 +164,8 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.maxRetryTime, "max-retry-time", 10*time.Second,
 		"give up retrying a failed API call (429, 5xx, network) after this long; 0 = no retry")
 	fs.BoolVar(&c.verbose, "verbose", false, "show the receiver's own logs on stderr, down to debug level (tokens obtained, retries, warnings)")
-	fs.StringVar(&c.trace, "trace", "", "write every HTTP exchange to `FILE` as HAR 1.2, secrets redacted, to attach to a bug report")
+	fs.StringVar(&c.trace, "trace", "", "write every HTTP exchange to `FILE` as HAR 1.2, secrets redacted and the records' values replaced by their shape, to attach to a bug report")
+	fs.BoolVar(&c.traceRecords, "trace-records", false, "keep the audit records as received in the --trace file (personal data: share it only where the records may go)")
 }
 
 // stringList is a repeatable string flag.
@@ -189,6 +193,10 @@ func (s *session) parse(fs *flag.FlagSet, args []string, c *commonFlags) (int, b
 	if c.maxRetryTime < 0 {
 		return s.usageError(fs, "--max-retry-time must not be negative"), false
 	}
+	if c.traceRecords && c.trace == "" {
+		return s.usageError(fs, "--trace-records needs --trace FILE.har"), false
+	}
+	s.traceRecords = c.traceRecords
 	return exitOK, true
 }
 
