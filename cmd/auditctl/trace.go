@@ -57,10 +57,12 @@ func (s *session) startTrace(path string) (finish func(code int) int, err error)
 	}, nil
 }
 
-// pushClient is the client of --push, recorded in the trace as the receivers' calls are.
+// pushClient is the client of --push, recorded in the trace as the receivers' calls are. It
+// follows no redirect: Go's client would resend the records to wherever a 307 or 308 points.
 func (s *session) pushClient() *http.Client {
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	if tap := s.trace.Tap("push"); tap != nil {
-		return &http.Client{Transport: tap(http.DefaultTransport)}
+		hc.Transport = tap(http.DefaultTransport)
 	}
-	return http.DefaultClient
+	return hc
 }
