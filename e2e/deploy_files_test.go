@@ -32,7 +32,9 @@ func TestShippedStorageIsCompactedWhereTheServiceCanWrite(t *testing.T) {
 	b, err := os.ReadFile("../deploy/config.yaml")
 	require.NoError(t, err)
 	require.NoError(t, yaml.Unmarshal(b, &cfg))
-	fileStorage := func(keys ...string) any { return lookup(cfg, append([]string{"extensions", "file_storage"}, keys...)...) }
+	fileStorage := func(keys ...string) any {
+		return lookup(cfg, append([]string{"extensions", "file_storage"}, keys...)...)
+	}
 	assert.Equal(t, true, fileStorage("compaction", "on_start"), "compacted at every start")
 	dir, _ := fileStorage("compaction", "directory").(string)
 	assert.Equal(t, storagePath, dir)
