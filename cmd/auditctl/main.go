@@ -146,17 +146,21 @@ receivers' checkpoints in their file_storage files, moves one (set) or removes o
 set and delete refuse while a collector holds the file.
 
 TIME is "now", "<N> <unit> ago" (second, minute, hour, day, week), "YYYY-MM-DD HH:MM:SS" (UTC)
-or RFC 3339. Run "auditctl <command> -h" for the flags of a command.
+or RFC 3339. Every command takes --env-file FILE: the variables of the configuration's ${env:NAME}
+read from FILE as systemd reads the service's EnvironmentFile= (no shell expansion), e.g.
+/etc/otelcol-audit/otelcol-audit.env. Run "auditctl <command> -h" for the flags of a command.
 `)
 }
 
-// commonFlags are the flags of both commands.
+// commonFlags are the flags of both commands (envFile, --env-file, of every command: parse
+// registers it).
 type commonFlags struct {
 	configs      stringList
 	maxRetryTime time.Duration
 	verbose      bool
 	trace        string
 	traceRecords bool
+	envFile      string
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -178,6 +182,8 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 // should not run: help was asked for, or the command line is wrong.
 func (s *session) parse(fs *flag.FlagSet, args []string, c *commonFlags) (int, bool) {
 	fs.SetOutput(s.stderr)
+	fs.StringVar(&c.envFile, "env-file", "", "read the variables the configuration's ${env:NAME} use from `FILE`, as systemd reads "+
+		"EnvironmentFile= (NAME=value lines; no shell expansion), e.g. /etc/otelcol-audit/otelcol-audit.env")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK, false
@@ -192,6 +198,11 @@ func (s *session) parse(fs *flag.FlagSet, args []string, c *commonFlags) (int, b
 	}
 	if c.maxRetryTime < 0 {
 		return s.usageError(fs, "--max-retry-time must not be negative"), false
+	}
+	if c.envFile != "" {
+		if err := loadEnvFile(c.envFile); err != nil {
+			return s.usageError(fs, "--env-file: %v", err), false
+		}
 	}
 	if c.traceRecords && c.trace == "" {
 		return s.usageError(fs, "--trace-records needs --trace FILE.har"), false
