@@ -40,7 +40,10 @@ type manifests struct {
 	policies     []networkingv1.NetworkPolicy
 }
 
-var docSeparator = regexp.MustCompile(`(?m)^---\s*$`)
+var (
+	docSeparator = regexp.MustCompile(`(?m)^---\s*$`)
+	commentLines = regexp.MustCompile(`(?m)^#.*$`)
+)
 
 // decodeStrict decodes one manifest into its Kubernetes API type; a field the type does not
 // have is an error.
@@ -58,7 +61,7 @@ func loadManifests(t *testing.T) manifests {
 		for _, doc := range docSeparator.Split(string(b), -1) {
 			var tm metav1.TypeMeta
 			require.NoError(t, yaml.Unmarshal([]byte(doc), &tm), file)
-			if tm.Kind == "" && strings.TrimSpace(regexp.MustCompile(`(?m)^#.*$`).ReplaceAllString(doc, "")) == "" {
+			if tm.Kind == "" && strings.TrimSpace(commentLines.ReplaceAllString(doc, "")) == "" {
 				continue // comments only
 			}
 			switch tm.APIVersion + " " + tm.Kind {
