@@ -68,12 +68,12 @@ func readEnvFile(path string) ([][2]string, error) {
 				k.WriteByte(c)
 			}
 		case key:
-			switch {
-			case c == '\n':
+			switch c {
+			case '\n':
 				st = preKey // a line without =: ignored, as systemd does
 				k.Reset()
 				keyTrail = 0
-			case c == '=':
+			case '=':
 				st = preValue
 			default:
 				k.WriteByte(c)
@@ -99,11 +99,11 @@ func readEnvFile(path string) ([][2]string, error) {
 				v.WriteByte(c)
 			}
 		case value:
-			switch {
-			case c == '\n':
+			switch c {
+			case '\n':
 				assign()
 				st = preKey
-			case c == '\\':
+			case '\\':
 				st = valueEscape
 				valueTrail = 0
 			default:
@@ -145,9 +145,10 @@ func readEnvFile(path string) ([][2]string, error) {
 				v.WriteByte(c)
 			}
 		case comment:
-			if c == '\\' {
+			switch c {
+			case '\\':
 				st = commentEscape
-			} else if c == '\n' {
+			case '\n':
 				st = preKey
 			}
 		case commentEscape:
