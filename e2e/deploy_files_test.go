@@ -7,6 +7,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
@@ -21,6 +22,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/yaml"
+
+	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 )
 
 // The storage's freed pages keep delivered records until the file is compacted: the shipped
@@ -106,4 +109,100 @@ func TestDemoWritesRecordsForItsUserOnly(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, err)
+}
+
+// The shipped configuration, delivering to an OTLP/gRPC backend: once every record is delivered
+// and the collector has started again, no e-mail address of the delivered records is left in
+// the storage files, where freed pages of the exporter's queue kept them until the file is
+// compacted.
+func TestDeliveredRecordsDoNotStayInTheStorage(t *testing.T) {
+	dir := t.TempDir()
+	sim, err := simulator.New(simulator.Options{Seed: 9, CyberArkBackfill: 400, XSOARBackfill: 400, BackfillSpan: time.Hour})
+	require.NoError(t, err)
+	_, err = sim.Start()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sim.Close() })
+	want := 0
+	for _, v := range []simulator.Vendor{simulator.CyberArk, simulator.XSOAR} {
+		ids, err := sim.IDs(v)
+		require.NoError(t, err)
+		want += len(ids)
+	}
+
+	otlp := freePort(t)
+	out := filepath.Join(dir, "received.jsonl")
+	startCollector(t, dir, "backend", fmt.Sprintf(`
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: 127.0.0.1:%d
+exporters:
+  file:
+    path: %s
+    flush_interval: 100ms
+service:
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    logs:
+      receivers: [otlp]
+      exporters: [file]
+`, otlp, out))
+
+	storage := filepath.Join(dir, "storage")
+	env := shippedEnv(t, sim, fmt.Sprintf("127.0.0.1:%d", otlp), map[string]string{"METRICS_HOST": "127.0.0.3"})
+	c := startShipped(t, dir, storage, env)
+	deadline := time.Now().Add(2 * time.Minute)
+	for n := 0; n < want; {
+		n = 0
+		for _, ids := range received(t, out) {
+			n += len(ids)
+		}
+		c.exited()
+		require.True(t, time.Now().Before(deadline), "%d of %d records delivered within 2 minutes", n, want)
+		time.Sleep(250 * time.Millisecond)
+	}
+	c.stop()
+
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	emails := map[string]bool{}
+	for _, m := range regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+`).FindAllString(string(b), -1) {
+		emails[m] = true
+	}
+	require.GreaterOrEqual(t, len(emails), 5, "the records hold e-mail addresses")
+
+	c = startShipped(t, dir, storage, env) // compacts at start
+	c.waitLog("Everything is ready", time.Minute)
+	c.stop()
+	n := 0
+	for _, ids := range received(t, out) {
+		n += len(ids)
+	}
+	assert.Equal(t, want, n, "the restart delivers nothing twice")
+
+	files := 0
+	err = filepath.WalkDir(storage, func(path string, d fs.DirEntry, err error) error {
+		require.NoError(t, err)
+		if d.IsDir() {
+			return nil
+		}
+		files++
+		data, err := os.ReadFile(path)
+		require.NoError(t, err)
+		left := 0
+		for e := range emails {
+			if bytes.Contains(data, []byte(e)) {
+				left++
+			}
+		}
+		if left > 0 {
+			t.Errorf("%s (%d bytes) still holds %d of the %d e-mail addresses of the delivered records", filepath.Base(path), len(data), left, len(emails))
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, files, 3, "the receivers' checkpoints and the exporter's queue")
 }

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -193,47 +192,8 @@ func TestShippedConfigMetricsAreScrapedOffLoopback(t *testing.T) {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sim.Close() })
 
-	m := loadManifests(t)
-	env := map[string]string{}
-	for k, v := range m.configMaps["otelcol-audit-tenant"].Data {
-		env[k] = v
-	}
-	for k, v := range map[string]string{
-		"CYBERARK_ENDPOINT": sim.URL(), "CYBERARK_IDENTITY_URL": sim.URL(), "CYBERARK_WEB_APP_ID": simulator.DefaultWebAppID,
-		"CYBERARK_CLIENT_ID": simulator.DefaultClientID, "CYBERARK_CLIENT_SECRET": simulator.DefaultClientSecret,
-		"CYBERARK_API_KEY": simulator.DefaultAPIKey, "XSOAR_ENDPOINT": sim.URL(), "XSOAR_API_KEY_ID": simulator.DefaultXSOARKeyID,
-		"XSOAR_API_KEY": simulator.DefaultXSOARKey, "OTLP_ENDPOINT": fmt.Sprintf("127.0.0.1:%d", freePort(t)), "OTLP_INSECURE": "true",
-		"OTLP_AUTHORIZATION": "", "START_TIME": "2 hours ago",
-		"HEALTH_CHECK_ENDPOINT": fmt.Sprintf("%s:%d", podIP, freePort(t)), "METRICS_HOST": podIP,
-	} {
-		env[k] = v
-	}
-	var environ []string
-	for k, v := range env {
-		environ = append(environ, k+"="+v)
-	}
-	storage := filepath.Join(dir, "storage")
-	cmd := exec.Command(collectorBin(t), "--config", "../deploy/config.yaml",
-		"--config", "yaml:extensions::file_storage::directory: "+storage,
-		"--config", "yaml:extensions::file_storage::compaction::directory: "+storage)
-	cmd.Env = environ
-	logPath := filepath.Join(dir, "collector.log")
-	logFile, err := os.Create(logPath)
-	require.NoError(t, err)
-	defer logFile.Close()
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	require.NoError(t, cmd.Start())
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
+	c := startShipped(t, dir, filepath.Join(dir, "storage"), shippedEnv(t, sim, fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		map[string]string{"METRICS_HOST": podIP, "HEALTH_CHECK_ENDPOINT": fmt.Sprintf("%s:%d", podIP, freePort(t))}))
 
 	prom := startPrometheusAt(t, dir, fmt.Sprintf("%s:%d", podIP, metricsPort))
 	query := func(q string) int {
@@ -245,15 +205,9 @@ func TestShippedConfigMetricsAreScrapedOffLoopback(t *testing.T) {
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for query(`up{job="otelcol-audit"} == 1`) == 0 || query(`otelcol_cyberarkisp_status == 0`) == 0 || query(`otelcol_xsoaraudit_status == 0`) == 0 {
-		select {
-		case err := <-done:
-			done <- err
-			b, _ := os.ReadFile(logPath)
-			t.Fatalf("the collector exited (%v):\n%s", err, tail(string(b)))
-		default:
-		}
+		c.exited()
 		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(logPath)
+			b, _ := os.ReadFile(c.log)
 			t.Fatalf("Prometheus did not scrape the receivers' status from %s:%d within 60s; collector log:\n%s", podIP, metricsPort, tail(string(b)))
 		}
 		time.Sleep(500 * time.Millisecond)
