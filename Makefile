@@ -120,8 +120,13 @@ ARTIFACT      := otelcol-audit_$(VERSION)_linux
 IMAGE         ?= otelcol-audit
 IMAGE_ARCHIVE := $(DISTDIR)/otelcol-audit_$(VERSION)_image.oci.tar
 SBOM          := $(DISTDIR)/otelcol-audit_$(VERSION)_sbom.cdx.json
+K8S_BUNDLE    := $(DISTDIR)/otelcol-audit_$(VERSION)_kubernetes.yaml
 DIST_FILES    := $(foreach a,$(ARCHES),$(ARTIFACT)_$(a).tar.gz $(ARTIFACT)_$(a).deb $(ARTIFACT)_$(a).rpm) \
-                 $(notdir $(IMAGE_ARCHIVE)) $(notdir $(SBOM))
+                 $(notdir $(IMAGE_ARCHIVE)) $(notdir $(SBOM)) $(notdir $(K8S_BUNDLE))
+# What make sign signs with minisign: the checksums of every artifact, and the image archive
+# that make publish pushes. The public key that verifies them is release/minisign.pub.
+SIGNED        := $(DISTDIR)/SHA256SUMS $(IMAGE_ARCHIVE)
+MINISIGN_PUB  ?= $(CURDIR)/release/minisign.pub
 PACKAGING     := $(wildcard packaging/* packaging/*/*) deploy/config.yaml
 IMAGE_FILES   := Containerfile deploy/config.yaml deploy/container/passwd deploy/container/group
 CA_BUNDLE     := /etc/ssl/certs/ca-certificates.crt
@@ -131,7 +136,7 @@ SUDO          := $(if $(filter 0,$(shell id -u)),,sudo)
 # Debian packages the release targets and their tests use, as command:package.
 RELEASE_DEPS  := podman:podman runc:runc shellcheck:shellcheck rpm:rpm systemd-analyze:systemd dpkg-deb:dpkg
 
-.PHONY: image dist package sbom verify-dist test-release release-deps publish check-tag release-upload
+.PHONY: image dist package sbom verify-dist test-release release-deps publish check-tag release-upload sign verify-signatures test-signing
 # Kept when make finishes: pattern rules build them, and make would delete them as intermediate.
 .SECONDARY: $(foreach a,$(ARCHES),$(RELEASE)/linux/$(a)/otelcol-audit $(RELEASE)/linux/$(a)/auditctl)
 
@@ -214,6 +219,18 @@ $(SBOM): $(DIST)
 	cd $(CURDIR)/_build && GOOS=linux GOARCH=amd64 CGO_ENABLED=0 $(TOOL) cyclonedx-gomod app -json -licenses -output $@ -main . .
 	cd internal/tools && $(GO) run ./sbomfix -version $(VERSION) -module github.com/secaudit/otelcol-audit $@
 
+# The Kubernetes manifests of deploy/kubernetes in one file, with the image pinned by the digest
+# of the OCI index in the image archive: make publish pushes that index unchanged, so the tag
+# can be moved but the manifests run only this build.
+$(K8S_BUNDLE): $(IMAGE_ARCHIVE) $(wildcard deploy/kubernetes/*.yaml)
+	@mkdir -p $(@D)
+	digest=$$(tar -xOf $(IMAGE_ARCHIVE) index.json | grep -o '"digest":"sha256:[0-9a-f]\{64\}"' | head -1 | cut -d'"' -f4); \
+	[ -n "$$digest" ] || { echo "no image index digest in $(IMAGE_ARCHIVE)"; exit 1; }; \
+	for f in $(sort $(wildcard deploy/kubernetes/*.yaml)); do echo "---"; \
+	  sed "s|^\(  *image: ghcr.io/secaudit/otelcol-audit\):$(VERSION)$$|\1:$(VERSION)@$$digest|" $$f; done > $@.tmp
+	grep -q '^ *image: ghcr.io/secaudit/otelcol-audit:$(VERSION)@sha256:' $@.tmp || { echo "$@: the image was not pinned"; exit 1; }
+	mv $@.tmp $@
+
 ## dist: every release artifact into dist/: binaries, deb and rpm of linux/amd64 and linux/arm64,
 ## the multi-architecture image, the SBOM, and SHA256SUMS over them. The release workflow runs it.
 dist: $(DISTDIR)/SHA256SUMS
@@ -231,12 +248,42 @@ verify-dist:
 ## the simulator, the packages inspected and their unit verified. Part of make test.
 test-release: build dist release-deps
 	$(MAKE) --no-print-directory verify-dist
+	$(MAKE) --no-print-directory test-signing
 	$(GO) vet -tags 'e2e release' ./e2e/
 	OTELCOL_AUDIT_BIN=$(DIST) AUDITSIM_BIN=$(BIN)/auditsim AUDITCTL_BIN=$(BIN)/auditctl \
 	OTELCOL_AUDIT_IMAGE_ARCHIVE=$(IMAGE_ARCHIVE) OTELCOL_AUDIT_TARBALL=$(DISTDIR)/$(ARTIFACT)_$(HOST_ARCH).tar.gz \
 	OTELCOL_AUDIT_DEB=$(DISTDIR)/$(ARTIFACT)_$(HOST_ARCH).deb OTELCOL_AUDIT_RPM=$(DISTDIR)/$(ARTIFACT)_$(HOST_ARCH).rpm \
-	OTELCOL_AUDIT_SBOM=$(SBOM) \
+	OTELCOL_AUDIT_SBOM=$(SBOM) OTELCOL_AUDIT_K8S_BUNDLE=$(K8S_BUNDLE) \
 	  $(GO) test -tags 'e2e release' -count=1 -timeout $(TEST_TIMEOUT) -run '^TestRelease' -v ./e2e/
+
+## sign: sign SHA256SUMS and the image archive with minisign (Debian's package), with the secret
+## key in the file MINISIGN_SECRET_KEY (the release workflow writes it from its secrets), into
+## FILE.minisig next to each; then verify them with MINISIGN_PUB.
+sign: verify-dist
+	@[ -n "$(MINISIGN_SECRET_KEY)" ] || { echo "set MINISIGN_SECRET_KEY to the file of the minisign secret key"; exit 1; }
+	$(call apt_get,minisign:minisign)
+	minisign -S -s "$(MINISIGN_SECRET_KEY)" -t "otelcol-audit $(VERSION)" -m $(SIGNED)
+	$(MAKE) --no-print-directory verify-signatures
+
+## verify-signatures: check the minisign signatures of SHA256SUMS and the image archive with
+## MINISIGN_PUB (release/minisign.pub), then every artifact against SHA256SUMS.
+verify-signatures:
+	$(call apt_get,minisign:minisign)
+	@[ -s "$(MINISIGN_PUB)" ] || { echo "$(MINISIGN_PUB) is missing: the release's public key must be committed there"; exit 1; }
+	for f in $(SIGNED); do minisign -V -q -p "$(MINISIGN_PUB)" -m $$f || exit 1; done
+	$(MAKE) --no-print-directory verify-dist
+
+# test-signing: make sign and verify-signatures with a throwaway key pair, and a changed
+# checksum file that must fail the verification.
+test-signing:
+	$(call apt_get,minisign:minisign)
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	minisign -G -W -p "$$tmp/test.pub" -s "$$tmp/test.key" >/dev/null && \
+	$(MAKE) --no-print-directory sign MINISIGN_SECRET_KEY="$$tmp/test.key" MINISIGN_PUB="$$tmp/test.pub" && \
+	cp $(DISTDIR)/SHA256SUMS "$$tmp/SHA256SUMS" && cp $(DISTDIR)/SHA256SUMS.minisig "$$tmp/SHA256SUMS.minisig" && \
+	echo "$$(printf '0%.0s' $$(seq 64))  otelcol-audit_forged.deb" >> "$$tmp/SHA256SUMS" && \
+	if minisign -V -q -p "$$tmp/test.pub" -m "$$tmp/SHA256SUMS" 2>/dev/null; then echo "a changed SHA256SUMS verified"; exit 1; fi && \
+	rm -f $(addsuffix .minisig,$(SIGNED)) && echo "test-signing: signatures made, verified, and a changed file refused"
 
 ## check-tag: fail unless TAG (the pushed tag) is v$(VERSION), dist.version of builder-config.yaml.
 check-tag:
@@ -251,10 +298,11 @@ publish: verify-dist
 	  skopeo login --username "$$REGISTRY_USER" --password-stdin $(firstword $(subst /, ,$(REGISTRY_IMAGE))); fi
 	skopeo copy --all oci-archive:$(IMAGE_ARCHIVE) docker://$(REGISTRY_IMAGE):$(VERSION)
 
-## release-upload: attach dist/ to the GitHub release of tag v$(VERSION), with the gh CLI.
-release-upload: verify-dist
+## release-upload: attach dist/ and its signatures (make sign) to the GitHub release of tag
+## v$(VERSION), with the gh CLI.
+release-upload: verify-signatures
 	gh release create v$(VERSION) --verify-tag --title "otelcol-audit $(VERSION)" --generate-notes \
-	  $(addprefix $(DISTDIR)/,$(DIST_FILES)) $(DISTDIR)/SHA256SUMS
+	  $(addprefix $(DISTDIR)/,$(DIST_FILES)) $(DISTDIR)/SHA256SUMS $(addsuffix .minisig,$(SIGNED))
 
 clean:
 	rm -rf _build bin .run dist

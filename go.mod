@@ -2,6 +2,8 @@ module github.com/secaudit/otelcol-audit
 
 go 1.26.0
 
+toolchain go1.26.8
+
 require (
 	github.com/cenkalti/backoff/v5 v5.0.3
 	github.com/go-json-experiment/json v1.27.2

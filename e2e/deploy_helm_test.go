@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -45,6 +46,12 @@ type helmValues struct {
 	Ports             map[string]struct {
 		Enabled bool `json:"enabled"`
 	} `json:"ports"`
+	NetworkPolicy struct {
+		Enabled           bool                                    `json:"enabled"`
+		AllowIngressFrom  []networkingv1.NetworkPolicyPeer        `json:"allowIngressFrom"`
+		ExtraIngressRules []networkingv1.NetworkPolicyIngressRule `json:"extraIngressRules"`
+		EgressRules       []networkingv1.NetworkPolicyEgressRule  `json:"egressRules"`
+	} `json:"networkPolicy"`
 	Config map[string]any `json:"config"`
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -36,9 +37,13 @@ type manifests struct {
 	services     map[string]corev1.Service
 	configMaps   map[string]corev1.ConfigMap
 	secrets      map[string]corev1.Secret
+	policies     []networkingv1.NetworkPolicy
 }
 
-var docSeparator = regexp.MustCompile(`(?m)^---\s*$`)
+var (
+	docSeparator = regexp.MustCompile(`(?m)^---\s*$`)
+	commentLines = regexp.MustCompile(`(?m)^#.*$`)
+)
 
 // decodeStrict decodes one manifest into its Kubernetes API type; a field the type does not
 // have is an error.
@@ -56,7 +61,7 @@ func loadManifests(t *testing.T) manifests {
 		for _, doc := range docSeparator.Split(string(b), -1) {
 			var tm metav1.TypeMeta
 			require.NoError(t, yaml.Unmarshal([]byte(doc), &tm), file)
-			if tm.Kind == "" && strings.TrimSpace(regexp.MustCompile(`(?m)^#.*$`).ReplaceAllString(doc, "")) == "" {
+			if tm.Kind == "" && strings.TrimSpace(commentLines.ReplaceAllString(doc, "")) == "" {
 				continue // comments only
 			}
 			switch tm.APIVersion + " " + tm.Kind {
@@ -76,6 +81,10 @@ func loadManifests(t *testing.T) manifests {
 				var o corev1.Secret
 				require.NoError(t, decodeStrict([]byte(doc), &o), file)
 				m.secrets[o.Name] = o
+			case "networking.k8s.io/v1 NetworkPolicy":
+				var o networkingv1.NetworkPolicy
+				require.NoError(t, decodeStrict([]byte(doc), &o), file)
+				m.policies = append(m.policies, o)
 			default:
 				t.Errorf("%s: unexpected object %q %q", file, tm.APIVersion, tm.Kind)
 			}
@@ -204,10 +213,10 @@ func TestStatefulSet(t *testing.T) {
 	for _, e := range c.Env {
 		provided[e.Name] = "env"
 	}
-	for _, v := range configVariables(t, "../deploy/config.yaml") {
+	for _, v := range append(configVariables(t, "../deploy/config.yaml"), "OTLP_AUTHORIZATION", "OTLP_CA_FILE", "METRICS_HOST") {
 		source, ok := provided[v]
 		assert.True(t, ok, "%s is provided", v)
-		if strings.HasSuffix(v, "_SECRET") || strings.HasSuffix(v, "_API_KEY") {
+		if strings.HasSuffix(v, "_SECRET") || strings.HasSuffix(v, "_API_KEY") || v == "OTLP_AUTHORIZATION" {
 			assert.Equal(t, "Secret", source, "%s comes from the Secret", v)
 		}
 	}

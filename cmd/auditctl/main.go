@@ -65,6 +65,8 @@ type session struct {
 	stdout, stderr *scrubWriter
 	// trace records the HTTP exchanges for --trace; nil without it.
 	trace *hartrace.Recorder
+	// traceRecords (--trace-records) keeps the records' values in the trace.
+	traceRecords bool
 }
 
 // run executes one auditctl command line and returns the exit status.
@@ -129,9 +131,9 @@ func usage(w *scrubWriter) {
 	w.printf("%s", `Usage:
   auditctl get-events --config FILE [--receiver TYPE[/NAME]] [--from TIME] [--to TIME] [--limit N]
                       [--output table|json|otlp-json] [--push URL] [--max-retry-time D] [--verbose]
-                      [--trace FILE.har]
+                      [--trace FILE.har [--trace-records]]
   auditctl check      --config FILE [--from TIME] [--output table|json] [--max-retry-time D] [--verbose]
-                      [--trace FILE.har]
+                      [--trace FILE.har [--trace-records]]
   auditctl checkpoint show   --config FILE [--receiver TYPE[/NAME]] [--output table|json]
   auditctl checkpoint set    --config FILE [--receiver TYPE[/NAME]] --time TIME
   auditctl checkpoint delete --config FILE [--receiver TYPE[/NAME]]
@@ -144,16 +146,21 @@ receivers' checkpoints in their file_storage files, moves one (set) or removes o
 set and delete refuse while a collector holds the file.
 
 TIME is "now", "<N> <unit> ago" (second, minute, hour, day, week), "YYYY-MM-DD HH:MM:SS" (UTC)
-or RFC 3339. Run "auditctl <command> -h" for the flags of a command.
+or RFC 3339. Every command takes --env-file FILE: the variables of the configuration's ${env:NAME}
+read from FILE as systemd reads the service's EnvironmentFile= (no shell expansion), e.g.
+/etc/otelcol-audit/otelcol-audit.env. Run "auditctl <command> -h" for the flags of a command.
 `)
 }
 
-// commonFlags are the flags of both commands.
+// commonFlags are the flags of both commands (envFile, --env-file, of every command: parse
+// registers it).
 type commonFlags struct {
 	configs      stringList
 	maxRetryTime time.Duration
 	verbose      bool
 	trace        string
+	traceRecords bool
+	envFile      string
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -161,7 +168,8 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.maxRetryTime, "max-retry-time", 10*time.Second,
 		"give up retrying a failed API call (429, 5xx, network) after this long; 0 = no retry")
 	fs.BoolVar(&c.verbose, "verbose", false, "show the receiver's own logs on stderr, down to debug level (tokens obtained, retries, warnings)")
-	fs.StringVar(&c.trace, "trace", "", "write every HTTP exchange to `FILE` as HAR 1.2, secrets redacted, to attach to a bug report")
+	fs.StringVar(&c.trace, "trace", "", "write every HTTP exchange to `FILE` as HAR 1.2, secrets redacted and the records' values replaced by their shape, to attach to a bug report")
+	fs.BoolVar(&c.traceRecords, "trace-records", false, "keep the audit records as received in the --trace file (personal data: share it only where the records may go)")
 }
 
 // stringList is a repeatable string flag.
@@ -174,6 +182,8 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 // should not run: help was asked for, or the command line is wrong.
 func (s *session) parse(fs *flag.FlagSet, args []string, c *commonFlags) (int, bool) {
 	fs.SetOutput(s.stderr)
+	fs.StringVar(&c.envFile, "env-file", "", "read the variables the configuration's ${env:NAME} use from `FILE`, as systemd reads "+
+		"EnvironmentFile= (NAME=value lines; no shell expansion), e.g. /etc/otelcol-audit/otelcol-audit.env")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK, false
@@ -189,6 +199,15 @@ func (s *session) parse(fs *flag.FlagSet, args []string, c *commonFlags) (int, b
 	if c.maxRetryTime < 0 {
 		return s.usageError(fs, "--max-retry-time must not be negative"), false
 	}
+	if c.envFile != "" {
+		if err := loadEnvFile(c.envFile); err != nil {
+			return s.usageError(fs, "--env-file: %v", err), false
+		}
+	}
+	if c.traceRecords && c.trace == "" {
+		return s.usageError(fs, "--trace-records needs --trace FILE.har"), false
+	}
+	s.traceRecords = c.traceRecords
 	return exitOK, true
 }
 

@@ -46,9 +46,10 @@ func TestCapRetries(t *testing.T) {
 
 func TestLogsURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"http://localhost:4318":          "http://localhost:4318/v1/logs",
-		"https://otlp.example/":          "https://otlp.example/v1/logs",
-		"http://gw.example/otlp/v1/logs": "http://gw.example/otlp/v1/logs",
+		"http://localhost:4318":           "http://localhost:4318/v1/logs",
+		"https://otlp.example/":           "https://otlp.example/v1/logs",
+		"https://gw.example/otlp/v1/logs": "https://gw.example/otlp/v1/logs",
+		"http://127.0.0.1:4318/":          "http://127.0.0.1:4318/v1/logs",
 	} {
 		got, err := logsURL(in)
 		require.NoError(t, err, in)

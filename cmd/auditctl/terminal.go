@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
 )
 
 // terminalSafe removes from text what a terminal would act on rather than show: vendor text
@@ -13,9 +15,10 @@ import (
 //
 //   - ESC and the whole sequence it starts are removed, as are the other C0 controls but
 //     newline and tab, and DEL.
-//   - C1 controls (U+0080 to U+009F; U+009B is CSI to many terminals) are written as \u0080
-//     escapes: JSON encoders leave them raw, and the escape is the same character in valid
-//     JSON, while a person reading text sees what the vendor sent.
+//   - C1 controls (U+0080 to U+009F; U+009B is CSI to many terminals), bidirectional
+//     overrides, zero-width characters and line separators (httpapi.Hidden) are written as
+//     \u0080 escapes: JSON encoders leave them raw, and the escape is the same character in
+//     valid JSON, while a person reading text sees what the vendor sent, in its order.
 //   - A byte that is not UTF-8 becomes U+FFFD: a raw 0x9B is CSI to an 8-bit terminal.
 func terminalSafe(text string) string {
 	if isPlain(text) {
@@ -38,7 +41,7 @@ func terminalSafe(text string) string {
 			switch {
 			case r == utf8.RuneError && n == 1:
 				b.WriteRune(utf8.RuneError)
-			case r >= 0x80 && r <= 0x9f:
+			case httpapi.Hidden(r):
 				fmt.Fprintf(&b, `\u%04x`, r)
 			default:
 				b.WriteString(text[i : i+n])

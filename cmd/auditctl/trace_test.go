@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -34,6 +35,7 @@ type simTap struct {
 	mu          sync.Mutex
 	requests    []string // "METHOD /path"
 	credentials []string
+	bodies      [][]byte // the responses' bodies
 }
 
 func (t *simTap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -41,6 +43,7 @@ func (t *simTap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t.next.ServeHTTP(rec, r)
 	t.mu.Lock()
 	t.requests = append(t.requests, r.Method+" "+r.URL.Path)
+	t.bodies = append(t.bodies, bytes.Clone(rec.Body.Bytes()))
 	for _, h := range []string{"Authorization", "X-Xdr-Nonce"} {
 		if v := r.Header.Get(h); v != "" {
 			t.credentials = append(t.credentials, v, strings.TrimPrefix(v, "Bearer "))
@@ -124,7 +127,7 @@ func TestGetEventsTraceIsARedactedHARWithEveryRequest(t *testing.T) {
 			r := f.run(t, "get-events", "--config", f.config(t, rc.conf(f, "", extra...)), "--from", "3 days ago",
 				"--limit", "100", "--output", "json", "--trace", trace)
 			require.Equal(t, 0, r.code, r.stderr)
-			assert.Contains(t, r.stderr, "auditctl: HTTP trace written to "+trace+" (HAR 1.2, secrets redacted)\n")
+			assert.Contains(t, r.stderr, "auditctl: HTTP trace written to "+trace+" (HAR 1.2, secrets redacted, records' values replaced by their shape)\n")
 
 			entries, _ := readTrace(t, trace, tap)
 			require.Len(t, entries, simRequests(f), "as many entries as the simulator counted requests")

@@ -2,7 +2,8 @@
 // starts it reads the final configuration and warns about every pipeline that can lose audit
 // records after cyberarkisp or xsoaraudit checkpointed them: a receiver can only checkpoint what
 // the pipeline acknowledged, so an exporter that acknowledges into memory, or gives up on a down
-// backend, breaks end-to-end delivery. It never changes the configuration.
+// backend, breaks end-to-end delivery. It also warns about an exporter that sends the records
+// in cleartext to another host. It never changes the configuration.
 package deliverycheck // import "github.com/secaudit/otelcol-audit/internal/deliverycheck"
 
 import (
@@ -77,7 +78,7 @@ func checkExporter(conf *confmap.Conf, who, id string) []string {
 		return []string{fmt.Sprintf("%s: exporter %s buffers records for flush_interval, so a crash loses the last interval of records the receivers already checkpointed", who, id)}
 	}
 	prefix := "exporters::" + id + "::"
-	var warnings []string
+	warnings := checkCleartext(conf, who, id)
 	queueOn := conf.Get(prefix+"sending_queue::enabled") != false
 	waits := conf.Get(prefix+"sending_queue::wait_for_result") == true
 	if queueOn && conf.Get(prefix+"sending_queue::storage") == nil && !waits {

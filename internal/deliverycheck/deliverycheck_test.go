@@ -87,3 +87,50 @@ service:
 	assert.Contains(t, logs.All()[0].Message, "exporter file buffers records for flush_interval")
 	require.NoError(t, c.Convert(context.Background(), confmap.New()), "an empty configuration is not this converter's business")
 }
+
+// An export without TLS to another host is named, with the setting that makes it cleartext;
+// to loopback, or with TLS, it is not.
+func TestCleartextExportToAnotherHostIsNamed(t *testing.T) {
+	w := Check(conf(t, `
+exporters:
+  otlp_grpc/insecure:
+    endpoint: siem.example.com:4317
+    tls: {insecure: true}
+  otlp_grpc/insecure-string:
+    endpoint: dns:///10.1.2.3:4317
+    tls: {insecure: "true"}
+  otlp_http/plain:
+    endpoint: http://[2001:db8::7]:4318
+  otlp_http/logs:
+    endpoint: https://siem.example.com
+    logs_endpoint: http://siem.example.com:4318/v1/logs
+  otlp_grpc/local:
+    endpoint: 127.0.0.1:4317
+    tls: {insecure: true}
+  otlp_http/local:
+    endpoint: http://localhost:4318
+  otlp_grpc/tls:
+    endpoint: siem.example.com:4317
+    tls: {insecure: false, ca_file: /etc/ca.pem}
+  otlp_grpc/unix:
+    endpoint: unix:///run/otlp.sock
+    tls: {insecure: true}
+service:
+  pipelines:
+    logs:
+      receivers: [cyberarkisp]
+      exporters: [otlp_grpc/insecure, otlp_grpc/insecure-string, otlp_http/plain, otlp_http/logs, otlp_grpc/local, otlp_http/local, otlp_grpc/tls, otlp_grpc/unix]
+`))
+	var cleartext []string
+	for _, s := range w {
+		if strings.Contains(s, "in cleartext") {
+			cleartext = append(cleartext, s)
+		}
+	}
+	require.Len(t, cleartext, 4, "%q", cleartext)
+	assert.Contains(t, cleartext[0], "exporter otlp_grpc/insecure sends the audit records to siem.example.com in cleartext (tls.insecure: true)")
+	assert.Contains(t, cleartext[0], "tls.ca_file")
+	assert.Contains(t, cleartext[1], "exporter otlp_grpc/insecure-string sends the audit records to 10.1.2.3 in cleartext (tls.insecure: true)")
+	assert.Contains(t, cleartext[2], "exporter otlp_http/plain sends the audit records to 2001:db8::7 in cleartext (an http:// endpoint)")
+	assert.Contains(t, cleartext[3], "exporter otlp_http/logs sends the audit records to siem.example.com in cleartext (an http:// logs_endpoint)")
+}

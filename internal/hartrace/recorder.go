@@ -24,6 +24,7 @@ const DefaultBodyLimit = 64 << 10
 type Recorder struct {
 	creator, version string
 	limit            int
+	records          bool // Write keeps the records' values in response bodies
 
 	mu        sync.Mutex
 	exchanges []*exchange
@@ -37,6 +38,10 @@ func New(creator, version string, bodyLimit int) *Recorder {
 	}
 	return &Recorder{creator: creator, version: version, limit: bodyLimit}
 }
+
+// KeepRecords makes Write keep response bodies as received (credentials redacted) instead of
+// their shape: the audit records in them, personal data included, then are in the trace.
+func (r *Recorder) KeepRecords() { r.records = true }
 
 // exchange is one request and what came back, as recorded; the times are zero until they happen.
 type exchange struct {

@@ -22,7 +22,9 @@ import (
 // (URL, header values, bodies, errors) is cleaned first: credential headers, cookies and token
 // members are replaced by [REDACTED], then every value so replaced wherever else it appears,
 // then whatever scrub (the caller's secrets; nil: none) replaces. Bodies longer than the
-// Recorder's limit are cut, with a marker that gives their length.
+// Recorder's limit are cut, with a marker that gives their length. A JSON response body keeps
+// only its envelope and the shape of its records (see shape), and any other response body only
+// its length, unless KeepRecords was called.
 func (r *Recorder) Write(w io.Writer, scrub func(string) string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -33,14 +35,14 @@ func (r *Recorder) Write(w io.Writer, scrub func(string) string) error {
 		Entries: make([]harEntry, 0, len(r.exchanges)),
 	}
 	for _, e := range r.exchanges {
-		log.Entries = append(log.Entries, red.entry(e))
+		log.Entries = append(log.Entries, red.entry(e, r.records))
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(harFile{Log: log})
 }
 
-func (r *redactor) entry(e *exchange) harEntry {
+func (r *redactor) entry(e *exchange, rec bool) harEntry {
 	t, total := timings(e)
 	header := e.requestHeader()
 	req := harRequest{
@@ -65,7 +67,7 @@ func (r *redactor) entry(e *exchange) harEntry {
 		Content: harContent{
 			Size:     e.respBody.size,
 			MimeType: r.clean(e.respHeader.Get("Content-Type")),
-			Text:     r.body(e.respBody),
+			Text:     r.responseBody(e.respBody, rec),
 		},
 		RedirectURL: r.clean(redactCredentials(e.respHeader.Get("Location"))),
 		HeadersSize: -1,
@@ -152,6 +154,24 @@ func (r *redactor) body(b body) string {
 	text := redactCredentials(string(data))
 	if cut {
 		text += fmt.Sprintf("…[truncated: the first %d of %d bytes are shown]", len(data), b.size)
+	}
+	return r.clean(text)
+}
+
+// responseBody is body, or without rec (records kept) the shape of a JSON body: its records'
+// values replaced. A body that is not JSON (an HTML error page, text) is not shown: the error
+// auditctl reports quotes its start already.
+func (r *redactor) responseBody(b body, rec bool) string {
+	if rec || b.size == 0 {
+		return r.body(b)
+	}
+	text, complete, ok := shape(b.data)
+	if !ok {
+		return fmt.Sprintf("[%d bytes that are not JSON, not recorded]", b.size)
+	}
+	text = redactCredentials(text)
+	if !complete {
+		text += fmt.Sprintf("…[the shape of the first %d of %d bytes is shown]", len(b.data), b.size)
 	}
 	return r.clean(text)
 }

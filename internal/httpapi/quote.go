@@ -10,11 +10,12 @@ import (
 const maxStatusBody = 512
 
 // Quote returns the start of a vendor's text for an error message, on one line: secrets
-// removed, white space folded, at most limit bytes cut on a rune boundary and marked with "…".
+// removed, white space folded, the characters that would hide or reorder text escaped
+// (EscapeHidden), at most limit bytes cut on a rune boundary and marked with "…".
 // The cut text is scrubbed again: the start of a secret left before the mark is removed too.
 // secrets may be nil.
 func Quote(text string, limit int, secrets *Secrets) string {
-	s := strings.Join(strings.Fields(secrets.Scrub(text)), " ")
+	s := EscapeHidden(strings.Join(strings.Fields(secrets.Scrub(text)), " "))
 	if len(s) <= limit {
 		return s
 	}

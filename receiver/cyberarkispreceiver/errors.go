@@ -77,8 +77,9 @@ func tokenError(err error, secrets *httpapi.Secrets) error {
 	_ = json.Unmarshal([]byte(se.Body), &oe)
 	reason := fmt.Sprintf("HTTP %d", status)
 	if oe.Error != "" || oe.Description != "" {
-		// Scrubbed again once decoded: JSON escapes such as \u0070 can spell a secret.
-		reason += ": " + secrets.Scrub(strings.TrimSpace(oe.Error+" "+oe.Description))
+		// Scrubbed and escaped again once decoded: JSON escapes such as \u0070 can spell a
+		// secret, and \u202e a bidirectional override.
+		reason += ": " + httpapi.EscapeHidden(secrets.Scrub(strings.TrimSpace(oe.Error+" "+oe.Description)))
 	} else if se.Body != "" {
 		reason += ": " + se.Body
 	}

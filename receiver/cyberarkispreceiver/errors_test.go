@@ -140,3 +140,18 @@ func drain(t *testing.T, cfg *Config) error {
 		}
 	}
 }
+
+// A token refusal's description, decoded from JSON, can spell characters that reorder or hide
+// text in the log line: they are escaped, as in any quoted vendor text.
+func TestTokenRefusalEscapesHiddenCharacters(t *testing.T) {
+	s := newFakeISP(t)
+	cfg := testConfig(s)
+	s.respondAt(opToken, 1, fakeResponse{status: http.StatusBadRequest,
+		body: `{"error":"invalid_client","error_description":"bad \u202esecret\u202c\u200b\u2028\u009b2J x` + "\u2066" + `"}`})
+	err := drain(t, cfg)
+	require.Error(t, err)
+	for _, r := range err.Error() {
+		assert.False(t, httpapi.Hidden(r), "%U is raw in %q", r, err.Error())
+	}
+	assert.Contains(t, err.Error(), `bad \u202esecret\u202c\u200b`)
+}

@@ -2,6 +2,9 @@
 # `make run`: start the vendor simulator and otelcol-audit on the embedded default config.
 # Ctrl-C stops both. Running it again resumes from the checkpoints under .run/storage.
 set -euo pipefail
+# The exported records and the checkpoints are audit data: readable by this user only (the file
+# exporter and file_storage create their files with the process's umask applied).
+umask 077
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export AUDIT_RUN_DIR=${AUDIT_RUN_DIR:-$root/.run}
 mkdir -p "$AUDIT_RUN_DIR/output" "$AUDIT_RUN_DIR/storage"
