@@ -79,6 +79,21 @@ func steadyTrafficThroughFaults(t *testing.T, skew time.Duration) {
 	waited := time.Now()
 	got := e.waitExactlyOnceUntil(cutoff, 90*time.Second, agent)
 	t.Logf("vendor clock %+v: %v, all there %s after the last fault", skew, got, time.Since(waited).Round(100*time.Millisecond))
+	st := e.sim.Stats()
+	calls := func(labels ...string) (n int64) {
+		for _, l := range labels {
+			for _, c := range st.Requests[l] {
+				n += c
+			}
+		}
+		return n
+	}
+	for _, c := range []struct {
+		stream string
+		calls  int64
+	}{{"cyberarkisp", calls("cyberark.createQuery", "cyberark.results")}, {"xsoaraudit", calls("xsoar.management_logs")}} {
+		t.Logf("%s: %d API calls, %.1f per 1,000 records delivered", c.stream, c.calls, float64(c.calls)*1000/float64(got[c.stream].got))
+	}
 
 	logs := agent.logs()
 	if skew != 0 {
