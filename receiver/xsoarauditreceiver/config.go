@@ -109,7 +109,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("settle_delay must be between 0s and %s, got %s", maxSettleDelay, c.SettleDelay))
 	}
 	if !strings.HasPrefix(c.Path, "/") || strings.ContainsAny(c.Path, "?# \t") {
-		errs = append(errs, fmt.Errorf("path must start with / and hold no query, fragment or space, got %s", confkeys.Quote(c.Path)))
+		errs = append(errs, fmt.Errorf("path must start with / and hold no query, fragment or space, got %q", c.Path))
 	}
 	errs = append(errs, c.checkLogType()...)
 	return confkeys.HideSecrets(errors.Join(errs...), poller.SecretValues(c))

@@ -87,8 +87,8 @@ func (c *Config) checkLogType() []error {
 	last = last[strings.LastIndexByte(last, '/')+1:]
 	for _, other := range logKinds {
 		if other != k && last == other.path[strings.LastIndexByte(other.path, '/')+1:] {
-			errs = append(errs, fmt.Errorf("path %s is where the %s are served, but log_type is %q: leave path out (it follows log_type) or set log_type: %s",
-				confkeys.Quote(c.Path), other.what, k.name, other.name))
+			errs = append(errs, fmt.Errorf("path %q is where the %s are served, but log_type is %q: leave path out (it follows log_type) or set log_type: %s",
+				c.Path, other.what, k.name, other.name))
 		}
 	}
 	return errs
