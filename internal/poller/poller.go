@@ -61,8 +61,10 @@ type Poller struct {
 	bound time.Time
 	// repeat counts the pages in a row, and their records, that held only records already
 	// delivered: a vendor that serves them forever must not hold the receiver.
-	repeat   struct{ pages, records, window int }
-	status   componentstatus.Status
+	repeat struct{ pages, records, window int }
+	status componentstatus.Status
+	// future is the error of a stored checkpoint found in the future (see recoverFuture).
+	future   error
 	cancel   context.CancelFunc
 	done     chan struct{}
 	shutdown sync.Once
@@ -103,6 +105,10 @@ const repeatPages = 10
 // so that the collector's other pipelines keep running.
 func (p *Poller) Start(ctx context.Context, host component.Host) error {
 	client, err := checkpoint.Client(ctx, host, p.set.StorageID, p.rset.ID)
+	if checkpoint.IsDamagedFile(err) {
+		p.stopDamaged(host, err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -120,6 +126,9 @@ func (p *Poller) Start(ctx context.Context, host component.Host) error {
 		p.logger.Error("Cannot read the checkpoint; this receiver does not poll", zap.Error(err))
 		p.report(componentstatus.NewPermanentErrorEvent(err))
 		return nil
+	}
+	if p.future != nil {
+		p.report(componentstatus.NewRecoverableErrorEvent(p.future))
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
@@ -159,11 +168,8 @@ func (p *Poller) loadCheckpoint(ctx context.Context) error {
 	if !found {
 		cp = checkpoint.New(source, p.start.Resolve(now), p.set.Granularity, p.set.Overlap)
 	}
-	if found && cp.Time.After(now.Add(ClockSkew)) {
-		// Resuming from the future would skip every record the vendor adds until then.
-		p.logger.Error("The stored checkpoint lies in the future; reading from now instead. A record with a wrong date moved it there in an earlier release.",
-			zap.Time("checkpoint_found", cp.Time), zap.Time("reading_from", now))
-		cp.Time = now.UTC()
+	if found {
+		p.future = p.recoverFuture(&cp, now)
 	}
 	if edge := now.Add(-p.set.Retention); p.set.Retention > 0 && cp.Time.Before(edge) {
 		p.logger.Warn("Start point is older than the vendor keeps records; reading from the retention edge instead",
