@@ -53,7 +53,7 @@ func (s *session) check(args []string) (code int) {
 	}
 	defer func() { code = finishTrace(code) }()
 
-	conf, err := loadConfig(s.env.ctx, c.configs)
+	conf, err := s.loadConfig(c.configs)
 	if err != nil {
 		s.report("", kind{}.diagnose(groupConfig, err), asJSON)
 		return exitFailed

@@ -54,7 +54,7 @@ func (s *session) checkpointCmd(args []string) int {
 	if f.output != "" && f.output != "table" && f.output != "json" {
 		return s.usageError(fs, "--output must be table or json, got %q", f.output)
 	}
-	conf, err := loadConfig(s.env.ctx, f.common.configs)
+	conf, err := s.loadConfig(f.common.configs)
 	if err != nil {
 		s.stderr.printf("auditctl: %v\n", err)
 		return exitFailed

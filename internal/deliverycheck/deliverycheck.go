@@ -2,7 +2,8 @@
 // starts it reads the final configuration and warns about every pipeline that can lose audit
 // records after cyberarkisp or xsoaraudit checkpointed them: a receiver can only checkpoint what
 // the pipeline acknowledged, so an exporter that acknowledges into memory, or gives up on a down
-// backend, breaks end-to-end delivery. It never changes the configuration.
+// backend, breaks end-to-end delivery. It never changes the configuration, and refuses only a
+// receiver's storage naming a missing extension, which the collector would refuse at start.
 package deliverycheck // import "github.com/secaudit/otelcol-audit/internal/deliverycheck"
 
 import (
@@ -31,11 +32,13 @@ func NewFactory() confmap.ConverterFactory {
 
 type converter struct{ logger *zap.Logger }
 
+// Convert logs the warnings, and refuses only what the collector would refuse at start anyway
+// (StorageErrors), so that `validate` refuses it too.
 func (c converter) Convert(_ context.Context, conf *confmap.Conf) error {
 	for _, w := range Check(conf) {
 		c.logger.Warn(w)
 	}
-	return nil
+	return StorageErrors(conf)
 }
 
 // Check returns one warning per unsafe setting on the path of an audit receiver's records.
@@ -74,7 +77,8 @@ func checkExporter(conf *confmap.Conf, who, id string) []string {
 	case "debug", "nop":
 		return nil // not a delivery
 	case "file":
-		return []string{fmt.Sprintf("%s: exporter %s buffers records for flush_interval, so a crash loses the last interval of records the receivers already checkpointed", who, id)}
+		return []string{fmt.Sprintf("%s: exporter %s buffers records for flush_interval, so a crash loses the last interval of records the receivers already checkpointed; "+
+			"deliver to a backend that acknowledges (otlp_http or otlp_grpc with sending_queue.storage), or use debug to only look at records", who, id)}
 	}
 	prefix := "exporters::" + id + "::"
 	var warnings []string

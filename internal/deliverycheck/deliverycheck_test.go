@@ -71,7 +71,7 @@ service:
 	assert.Contains(t, w[3], "exporter otlp_grpc/waits drops records")
 }
 
-func TestConverterLogsAndNeverFails(t *testing.T) {
+func TestConverterLogsWarningsWithoutFailing(t *testing.T) {
 	core, logs := observer.New(zap.WarnLevel)
 	c := NewFactory().Create(confmap.ConverterSettings{Logger: zap.New(core)})
 	require.NoError(t, c.Convert(context.Background(), conf(t, `
@@ -85,5 +85,29 @@ service:
 `)))
 	require.Equal(t, 1, logs.Len())
 	assert.Contains(t, logs.All()[0].Message, "exporter file buffers records for flush_interval")
+	assert.Contains(t, logs.All()[0].Message, "deliver to a backend that acknowledges", "the warning names the remedy")
 	require.NoError(t, c.Convert(context.Background(), confmap.New()), "an empty configuration is not this converter's business")
+}
+
+// The collector refuses at start a receiver whose storage names a missing extension; the
+// converter refuses it already, so that `validate` does.
+func TestStorageNamingAMissingExtensionIsRefused(t *testing.T) {
+	c := NewFactory().Create(confmap.ConverterSettings{})
+	err := c.Convert(context.Background(), conf(t, `
+receivers:
+  cyberarkisp: {storage: file_storage/typo}
+  xsoaraudit/a: {storage: file_storage}
+  xsoaraudit/unused: {storage: file_storage/unused}
+extensions:
+  file_storage: {}
+service:
+  pipelines:
+    logs:
+      receivers: [cyberarkisp, xsoaraudit/a]
+      exporters: [debug]
+`))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `receivers::cyberarkisp::storage: extension "file_storage/typo" is not configured`)
+	assert.Contains(t, err.Error(), `receivers::xsoaraudit/a::storage: extension "file_storage" is configured but not enabled: add it to service::extensions`)
+	assert.NotContains(t, err.Error(), "unused", "the collector does not start a receiver that no pipeline names")
 }
