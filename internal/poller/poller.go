@@ -63,6 +63,8 @@ type Poller struct {
 	// delivered: a vendor that serves them forever must not hold the receiver.
 	repeat struct{ pages, records, window int }
 	status componentstatus.Status
+	// statusMu guards status: the HTTP client's observer reports too (callWatch).
+	statusMu sync.Mutex
 	// future is the error of a stored checkpoint found in the future (see recoverFuture).
 	future   error
 	cancel   context.CancelFunc
@@ -418,6 +420,8 @@ func (p *Poller) dedup(page Page) (keys []checkpoint.Key, dups int) {
 // report sends a status event when the status changes. After a permanent error the collector
 // accepts no other status, so a later success is only logged (and shown by the status gauge).
 func (p *Poller) report(ev *componentstatus.Event) {
+	p.statusMu.Lock()
+	defer p.statusMu.Unlock()
 	p.set.Telemetry.Status.Record(context.Background(), statusValue(ev.Status()))
 	if p.status == componentstatus.StatusPermanentError || (ev.Status() == p.status && ev.Err() == nil) {
 		return

@@ -39,7 +39,8 @@ func (r *Receiver) Start(ctx context.Context, host component.Host) error {
 	}
 	r.release = release
 	tel = tel.ForReceiver(r.rset.ID) // the HTTP client counts requests with it too
-	src, releaseLimiter, err := OpenSource(ctx, r.spec, r.cfg, r.rset, host, tel)
+	watch := &callWatch{Telemetry: tel, logger: r.rset.Logger}
+	src, releaseLimiter, err := OpenSource(ctx, r.spec, r.cfg, r.rset, host, watch)
 	if err != nil {
 		return err
 	}
@@ -49,6 +50,7 @@ func (r *Receiver) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return err
 	}
+	watch.report = p.report
 	if err := p.Start(ctx, host); err != nil {
 		return err
 	}
