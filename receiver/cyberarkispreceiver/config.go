@@ -47,7 +47,9 @@ type Config struct {
 }
 
 // Unmarshal refuses keys this receiver does not define, naming them, before decoding.
-func (c *Config) Unmarshal(conf *confmap.Conf) error { return confkeys.Unmarshal(conf, c) }
+func (c *Config) Unmarshal(conf *confmap.Conf) error {
+	return confkeys.HideSecrets(c.Poll.WithChecks(confkeys.Unmarshal(conf, c)), poller.SecretValues(c))
+}
 
 // Validate checks the configuration, naming the key at fault.
 func (c *Config) Validate() error {

@@ -284,3 +284,11 @@ func TestSecretPastedIntoAnotherSettingIsNotEchoed(t *testing.T) {
 func TestUnquotedTimesAreAccepted(t *testing.T) {
 	require.NoError(t, loadSection(t, with(map[string]any{"start_time": time.Date(2025, 9, 15, 0, 0, 0, 0, time.UTC)})))
 }
+
+// configretry's own check fails the unmarshaling with a message about max_elapsed_time; the
+// setting out of range is named too.
+func TestRetryIntervalOutOfRangeIsNamed(t *testing.T) {
+	err := loadSection(t, with(map[string]any{"retry_on_failure": map[string]any{"initial_interval": "20m"}}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "retry_on_failure::initial_interval must be between 10ms and 10m0s, got 20m0s")
+}

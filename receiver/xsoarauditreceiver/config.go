@@ -70,7 +70,7 @@ type Config struct {
 // left out follows log_type.
 func (c *Config) Unmarshal(conf *confmap.Conf) error {
 	if err := confkeys.Unmarshal(conf, c); err != nil {
-		return err
+		return confkeys.HideSecrets(c.Poll.WithChecks(err), poller.SecretValues(c))
 	}
 	if k, ok := logKinds[strings.ToLower(c.LogType)]; ok && !conf.IsSet("path") {
 		c.Path = k.path

@@ -307,3 +307,11 @@ func TestUnquotedNumbersAndTimesAreAccepted(t *testing.T) {
 	assert.Equal(t, "17", cfg.(*Config).APIKeyID)
 	assert.Equal(t, "2025-09-15T17:10:00Z", cfg.(*Config).Poll.StartTime)
 }
+
+// configretry's own check fails the unmarshaling with a message about max_elapsed_time; the
+// setting out of range is named too.
+func TestRetryIntervalOutOfRangeIsNamed(t *testing.T) {
+	_, err := loadSection(t, with(map[string]any{"retry_on_failure": map[string]any{"initial_interval": "20m"}}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "retry_on_failure::initial_interval must be between 10ms and 10m0s, got 20m0s")
+}
