@@ -111,3 +111,21 @@ service:
 	assert.Contains(t, err.Error(), `receivers::xsoaraudit/a::storage: extension "file_storage" is configured but not enabled: add it to service::extensions`)
 	assert.NotContains(t, err.Error(), "unused", "the collector does not start a receiver that no pipeline names")
 }
+
+// auth and middlewares name extensions too; this distribution ships none that fits.
+func TestAuthAndMiddlewaresNamingAMissingExtensionAreRefused(t *testing.T) {
+	err := StorageErrors(conf(t, `
+receivers:
+  xsoaraudit:
+    auth: {authenticator: bearertokenauth}
+    middlewares: [{id: ratelimit}]
+service:
+  pipelines:
+    logs:
+      receivers: [xsoaraudit]
+      exporters: [debug]
+`))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `receivers::xsoaraudit::auth::authenticator: extension "bearertokenauth" is not configured: this distribution ships no authenticator`)
+	assert.Contains(t, err.Error(), `receivers::xsoaraudit::middlewares::0::id: extension "ratelimit" is not configured`)
+}
