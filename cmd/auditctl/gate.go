@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/confmap"
 
@@ -51,6 +52,15 @@ func gate(conf *confmap.Conf) error {
 		}
 	}
 	extensions, _ := conf.Get("extensions").(map[string]any)
+	for _, key := range slices.Sorted(maps.Keys(extensions)) {
+		// file_storage's own Validate: its directory must exist, unless create_directory.
+		var id component.ID
+		if id.UnmarshalText([]byte(key)) == nil && id.Type() == filestorage.NewFactory().Type() {
+			if err := validateFileStorage(conf, id); err != nil {
+				errs = append(errs, fmt.Errorf("extensions::%s: %w", key, err))
+			}
+		}
+	}
 	for _, ref := range names(conf.Get("service::extensions")) {
 		if _, ok := extensions[ref]; !ok {
 			errs = append(errs, fmt.Errorf("service::extensions: references extension %q which is not configured", ref))
@@ -80,6 +90,20 @@ func gate(conf *confmap.Conf) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// validateFileStorage decodes and validates a file_storage extension's settings as the
+// collector does.
+func validateFileStorage(conf *confmap.Conf, id component.ID) error {
+	sub, err := conf.Sub("extensions::" + id.String())
+	if err != nil {
+		return err
+	}
+	cfg := filestorage.NewFactory().CreateDefaultConfig()
+	if err := sub.Unmarshal(&cfg); err != nil {
+		return err
+	}
+	return confmap.Validate(cfg)
 }
 
 // names reads a list of component IDs as written.
