@@ -2,12 +2,13 @@
 // starts it reads the final configuration and warns about every pipeline that can lose audit
 // records after cyberarkisp or xsoaraudit checkpointed them: a receiver can only checkpoint what
 // the pipeline acknowledged, so an exporter that acknowledges into memory, or gives up on a down
-// backend, breaks end-to-end delivery. It never changes the configuration, and refuses only a
-// receiver's storage naming a missing extension, which the collector would refuse at start.
+// backend, breaks end-to-end delivery. It never changes the configuration, and refuses only what
+// the collector would refuse too (see Convert).
 package deliverycheck // import "github.com/secaudit/otelcol-audit/internal/deliverycheck"
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -32,13 +33,14 @@ func NewFactory() confmap.ConverterFactory {
 
 type converter struct{ logger *zap.Logger }
 
-// Convert logs the warnings, and refuses only what the collector would refuse at start anyway
-// (StorageErrors), so that `validate` refuses it too.
+// Convert logs the warnings, and refuses only what the collector would refuse anyway: every
+// audit receiver's configuration error at once (ReceiverErrors; the collector stops at the
+// first), and what it refuses only at start (StorageErrors), so that `validate` refuses it too.
 func (c converter) Convert(_ context.Context, conf *confmap.Conf) error {
 	for _, w := range Check(conf) {
 		c.logger.Warn(w)
 	}
-	return StorageErrors(conf)
+	return errors.Join(ReceiverErrors(conf), StorageErrors(conf))
 }
 
 // Check returns one warning per unsafe setting on the path of an audit receiver's records.

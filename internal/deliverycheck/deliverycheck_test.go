@@ -92,8 +92,7 @@ service:
 // The collector refuses at start a receiver whose storage names a missing extension; the
 // converter refuses it already, so that `validate` does.
 func TestStorageNamingAMissingExtensionIsRefused(t *testing.T) {
-	c := NewFactory().Create(confmap.ConverterSettings{})
-	err := c.Convert(context.Background(), conf(t, `
+	err := StorageErrors(conf(t, `
 receivers:
   cyberarkisp: {storage: file_storage/typo}
   xsoaraudit/a: {storage: file_storage}
@@ -128,4 +127,20 @@ service:
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `receivers::xsoaraudit::auth::authenticator: extension "bearertokenauth" is not configured: this distribution ships no authenticator`)
 	assert.Contains(t, err.Error(), `receivers::xsoaraudit::middlewares::0::id: extension "ratelimit" is not configured`)
+}
+
+// The collector reports the first receiver it cannot decode; the converter reports them all.
+func TestEveryAuditReceiversDecodeErrorIsReported(t *testing.T) {
+	c := NewFactory().Create(confmap.ConverterSettings{})
+	err := c.Convert(context.Background(), conf(t, `
+receivers:
+  cyberarkisp/a: {page_size: abc}
+  xsoaraudit/b: {poll_interval: nope}
+  otlp: {}
+`))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "receivers::cyberarkisp/a: ")
+	assert.Contains(t, err.Error(), "'page_size' expected type 'int'")
+	assert.Contains(t, err.Error(), "receivers::xsoaraudit/b: ")
+	assert.Contains(t, err.Error(), "'poll_interval'")
 }
