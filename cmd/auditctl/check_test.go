@@ -250,3 +250,14 @@ func TestCheckAClientThatNeedsACollector(t *testing.T) {
 	assert.Contains(t, p.Error, "creating HTTP client: ")
 	assert.Equal(t, clientHint, p.Hint)
 }
+
+// As the collector does, auditctl warns about an environment variable the configuration
+// references but the environment lacks: it expands to nothing.
+func TestUnsetEnvironmentVariableIsWarnedAbout(t *testing.T) {
+	f := newFixture(t, simulator.Options{})
+	path := f.config(t, f.xsoar("", "api_key: ${env:AUDITCTL_TEST_NEVER_SET}"))
+	r := f.run(t, "check", "--config", path)
+	assert.Equal(t, exitFailed, r.code)
+	assert.Contains(t, r.stderr, "Configuration references unset environment variable")
+	assert.Contains(t, r.stderr, "AUDITCTL_TEST_NEVER_SET")
+}

@@ -174,6 +174,7 @@ type checkpointRow struct {
 	Source   string    `json:"source"`
 	Time     time.Time `json:"time"`
 	LagSec   int64     `json:"lag_seconds"`
+	Ahead    bool      `json:"ahead,omitempty"` // later than now: see lagText
 	Records  int64     `json:"records_delivered"`
 	Boundary int       `json:"boundary_ids"`
 	Key      string    `json:"key"`
@@ -274,7 +275,7 @@ func (s *session) readCheckpoints(t *checkpointTarget) ([]checkpointRow, error) 
 		}
 		rows = append(rows, checkpointRow{
 			Receiver: t.id.String(), Current: key == current, Source: cp.Source, Time: cp.Time.UTC(),
-			LagSec: int64(s.env.now().Sub(cp.Time) / time.Second), Records: cp.Delivered, Boundary: len(cp.Recent),
+			LagSec: int64(s.env.now().Sub(cp.Time) / time.Second), Ahead: cp.Time.After(s.env.now()), Records: cp.Delivered, Boundary: len(cp.Recent),
 			Key: key, File: t.file, Snapshot: snap,
 		})
 	}

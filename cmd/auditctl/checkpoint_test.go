@@ -74,6 +74,9 @@ func TestCheckpointShowSaysAFutureCheckpointIsAhead(t *testing.T) {
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "48h0m0s AHEAD (in the future: the receiver reads from now instead and reports an error")
 	assert.NotContains(t, r.stdout, "-48h")
+	r = f.run(t, "checkpoint", "show", "--config", path, "--output", "json")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Contains(t, r.stdout, `"ahead":true`)
 }
 
 // A storage file bbolt cannot open: every checkpoint command says which file to move aside and
