@@ -54,6 +54,16 @@ func openBolt(path string, readOnly bool) (*bbolt.DB, error) {
 	return db, err
 }
 
+// createBolt creates a storage file as file_storage would at the receiver's first start, so
+// that a checkpoint can be set before it.
+func createBolt(path string) (*bbolt.DB, error) {
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockWait})
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return nil, fmt.Errorf("%s: %w", path, errHeld)
+	}
+	return db, err
+}
+
 // snapshot copies a storage file that a running collector holds, so that it can be read without
 // its lock. bbolt writes each transaction's pages before the meta page that points at them, so
 // a copy holds the last complete transaction or the one before.

@@ -53,7 +53,14 @@ func (s *session) check(args []string) (code int) {
 	}
 	defer func() { code = finishTrace(code) }()
 
-	conf, err := loadConfig(s.env.ctx, c.configs)
+	conf, err := s.loadConfig(c.configs)
+	if isFlagError(err) {
+		return s.usageError(fs, "%v", err)
+	}
+	if err == nil {
+		// What the collector would refuse at start, refused before any credential is tried.
+		err = gate(conf)
+	}
 	if err != nil {
 		s.report("", kind{}.diagnose(groupConfig, err), asJSON)
 		return exitFailed

@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -204,8 +206,38 @@ func TestCheckWithoutAuditReceivers(t *testing.T) {
 	assert.Contains(t, r.stderr, "has no cyberarkisp or xsoaraudit receiver")
 
 	r = f.run(t, "check", "--config", f.dir+"/missing.yaml")
-	assert.Equal(t, 1, r.code)
+	assert.Equal(t, exitUsage, r.code, "a --config that cannot be read is a command-line mistake")
 	assert.Contains(t, r.stderr, "no such file or directory")
+	assert.NotContains(t, r.stderr, "in the collector configuration")
+}
+
+// check refuses, with the collector's own message and before any credential is tried, what the
+// collector refuses at start.
+func TestCheckRefusesWhatTheCollectorRefuses(t *testing.T) {
+	f := newFixture(t, simulator.Options{})
+	valid := f.config(t, f.xsoar(""))
+	raw, err := os.ReadFile(valid)
+	require.NoError(t, err)
+	for name, tc := range map[string]struct{ from, to, want string }{
+		"misspelled receiver type": {"  xsoaraudit:\n", "  xsoaraudt:\n", `'receivers' unknown type: "xsoaraudt" for id: "xsoaraudt"`},
+		"pipeline names an unconfigured receiver": {"receivers: [otlp]", "receivers: [otlp, cyberarkisp]",
+			`service::pipelines::logs: references receiver "cyberarkisp" which is not configured`},
+		"storage names a missing extension": {"receivers: [otlp]\n", "receivers: [otlp, xsoaraudit]\n",
+			`receivers::xsoaraudit::storage: extension "file_storage/typo" is not configured`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			yaml := strings.Replace(string(raw), tc.from, tc.to, 1)
+			if strings.Contains(name, "storage") {
+				yaml = strings.Replace(yaml, "    storage: file_storage\n", "    storage: file_storage/typo\n", 1)
+			}
+			path := filepath.Join(f.dir, strings.ReplaceAll(name, " ", "-")+".yaml")
+			require.NoError(t, os.WriteFile(path, []byte(yaml), 0o600))
+			r := f.run(t, "check", "--config", path)
+			assert.Equal(t, exitFailed, r.code)
+			assert.Contains(t, r.stderr, tc.want)
+			assert.NotContains(t, r.stdout, "OK")
+		})
+	}
 }
 
 func TestCheckAClientThatNeedsACollector(t *testing.T) {
@@ -217,4 +249,15 @@ func TestCheckAClientThatNeedsACollector(t *testing.T) {
 	assert.Equal(t, groupConfig, p.Group)
 	assert.Contains(t, p.Error, "creating HTTP client: ")
 	assert.Equal(t, clientHint, p.Hint)
+}
+
+// As the collector does, auditctl warns about an environment variable the configuration
+// references but the environment lacks: it expands to nothing.
+func TestUnsetEnvironmentVariableIsWarnedAbout(t *testing.T) {
+	f := newFixture(t, simulator.Options{})
+	path := f.config(t, f.xsoar("", "api_key: ${env:AUDITCTL_TEST_NEVER_SET}"))
+	r := f.run(t, "check", "--config", path)
+	assert.Equal(t, exitFailed, r.code)
+	assert.Contains(t, r.stderr, "Configuration references unset environment variable")
+	assert.Contains(t, r.stderr, "AUDITCTL_TEST_NEVER_SET")
 }

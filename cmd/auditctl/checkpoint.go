@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -54,20 +55,32 @@ func (s *session) checkpointCmd(args []string) int {
 	if f.output != "" && f.output != "table" && f.output != "json" {
 		return s.usageError(fs, "--output must be table or json, got %q", f.output)
 	}
-	conf, err := loadConfig(s.env.ctx, f.common.configs)
+	var at time.Time
+	if sub == "set" {
+		now := s.env.now()
+		var err error
+		if at, err = parseTime("time", f.at, now); err != nil {
+			return s.usageError(fs, "%v", err)
+		}
+		if at.After(now) {
+			// A position in the future counts every record until then as delivered.
+			return s.usageError(fs, "--time (%s) is in the future: the receiver would drop every record until then as already delivered; "+
+				"use a time up to now (\"now\" skips the backlog)", stamp(at))
+		}
+	}
+	conf, err := s.loadConfig(f.common.configs)
+	if isFlagError(err) {
+		return s.usageError(fs, "%v", err)
+	}
 	if err != nil {
 		s.stderr.printf("auditctl: %v\n", err)
 		return exitFailed
 	}
 	switch sub {
 	case "show":
-		return s.showCheckpoints(conf, f)
+		return s.showCheckpoints(conf, f, fs)
 	case "set":
-		at, err := parseTime("time", f.at, s.env.now())
-		if err != nil {
-			return s.usageError(fs, "%v", err)
-		}
-		return s.changeCheckpoint(conf, f.receiver, func(t *checkpointTarget, store *checkpoint.Store) (string, error) {
+		return s.changeCheckpoint(conf, f.receiver, fs, true, func(t *checkpointTarget, store *checkpoint.Store) (string, error) {
 			before, err := store.Set(s.env.ctx, at, t.spec.Granularity, t.cfg.PollSettings().Overlap)
 			if err != nil {
 				return "", err
@@ -80,7 +93,7 @@ func (s *session) checkpointCmd(args []string) int {
 				"(again, with the same log.record.uid, if they were delivered before)", from, stamp(at)), nil
 		})
 	default:
-		return s.changeCheckpoint(conf, f.receiver, func(_ *checkpointTarget, store *checkpoint.Store) (string, error) {
+		return s.changeCheckpoint(conf, f.receiver, fs, false, func(_ *checkpointTarget, store *checkpoint.Store) (string, error) {
 			found, err := store.Delete(s.env.ctx)
 			if err != nil {
 				return "", err
@@ -161,6 +174,7 @@ type checkpointRow struct {
 	Source   string    `json:"source"`
 	Time     time.Time `json:"time"`
 	LagSec   int64     `json:"lag_seconds"`
+	Ahead    bool      `json:"ahead,omitempty"` // later than now: see lagText
 	Records  int64     `json:"records_delivered"`
 	Boundary int       `json:"boundary_ids"`
 	Key      string    `json:"key"`
@@ -168,8 +182,11 @@ type checkpointRow struct {
 	Snapshot bool      `json:"read_from_snapshot,omitempty"`
 }
 
-func (s *session) showCheckpoints(conf *confmap.Conf, f checkpointFlags) int {
+func (s *session) showCheckpoints(conf *confmap.Conf, f checkpointFlags, fs *flag.FlagSet) int {
 	targets, err := s.checkpointTargets(conf, f.receiver, true)
+	if isFlagError(err) {
+		return s.usageError(fs, "%v", err)
+	}
 	if err != nil {
 		s.stderr.printf("auditctl: %v\n", err)
 		return exitFailed
@@ -200,7 +217,7 @@ func (s *session) showCheckpoints(conf *confmap.Conf, f checkpointFlags) int {
 			if !r.Current {
 				key += " (not this configuration's)"
 			}
-			_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", r.Receiver, stamp(r.Time), time.Duration(r.LagSec)*time.Second,
+			_, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", r.Receiver, stamp(r.Time), lagText(r.LagSec),
 				r.Records, r.Boundary, terminalSafe(r.Source), key)
 		}
 		_ = tw.Flush()
@@ -227,6 +244,9 @@ func (s *session) readCheckpoints(t *checkpointTarget) ([]checkpointRow, error) 
 	}
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("no storage file %s yet: the receiver has not run with this storage", t.file)
+	}
+	if checkpoint.IsDamagedFile(err) {
+		return nil, errors.New(checkpoint.DamagedFileAdvice(t.file))
 	}
 	if err != nil {
 		return nil, err
@@ -255,7 +275,7 @@ func (s *session) readCheckpoints(t *checkpointTarget) ([]checkpointRow, error) 
 		}
 		rows = append(rows, checkpointRow{
 			Receiver: t.id.String(), Current: key == current, Source: cp.Source, Time: cp.Time.UTC(),
-			LagSec: int64(s.env.now().Sub(cp.Time) / time.Second), Records: cp.Delivered, Boundary: len(cp.Recent),
+			LagSec: int64(s.env.now().Sub(cp.Time) / time.Second), Ahead: cp.Time.After(s.env.now()), Records: cp.Delivered, Boundary: len(cp.Recent),
 			Key: key, File: t.file, Snapshot: snap,
 		})
 	}
@@ -276,14 +296,28 @@ func (s *session) readCheckpoints(t *checkpointTarget) ([]checkpointRow, error) 
 
 // changeCheckpoint applies change to one receiver's checkpoint, only while no collector holds
 // its storage: a running receiver would overwrite the change at its next write.
-func (s *session) changeCheckpoint(conf *confmap.Conf, name string, change func(*checkpointTarget, *checkpoint.Store) (string, error)) int {
+// create makes the storage file when there is none yet (set before the first start).
+func (s *session) changeCheckpoint(conf *confmap.Conf, name string, fs *flag.FlagSet, create bool,
+	change func(*checkpointTarget, *checkpoint.Store) (string, error),
+) int {
 	targets, err := s.checkpointTargets(conf, name, false)
+	if isFlagError(err) {
+		return s.usageError(fs, "%v", err)
+	}
 	if err != nil {
 		s.stderr.printf("auditctl: %v\n", err)
 		return exitFailed
 	}
 	t := &targets[0]
 	db, err := openBolt(t.file, false)
+	if create && errors.Is(err, os.ErrNotExist) {
+		if _, derr := os.Stat(filepath.Dir(t.file)); derr != nil {
+			s.stderr.printf("auditctl: %s: the directory of storage extension %s cannot be used (%v): create it as the collector's user, "+
+				"or fix extensions::%s::directory\n", t.id, t.storage, derr, t.storage)
+			return exitFailed
+		}
+		db, err = createBolt(t.file)
+	}
 	if errors.Is(err, errHeld) {
 		s.stderr.printf("auditctl: %s: refused, nothing changed: a running collector holds %s. "+
 			"Stop the collector, run this again, then start it: a change made while it runs would be overwritten by its next checkpoint write.\n",
@@ -292,6 +326,10 @@ func (s *session) changeCheckpoint(conf *confmap.Conf, name string, change func(
 	}
 	if errors.Is(err, os.ErrNotExist) {
 		s.stderr.printf("auditctl: %s: no storage file %s: check the storage extension's directory, or start the collector once\n", t.id, t.file)
+		return exitFailed
+	}
+	if checkpoint.IsDamagedFile(err) {
+		s.stderr.printf("auditctl: %s: nothing changed: %s\n", t.id, checkpoint.DamagedFileAdvice(t.file))
 		return exitFailed
 	}
 	if err != nil {
@@ -309,4 +347,14 @@ func (s *session) changeCheckpoint(conf *confmap.Conf, name string, change func(
 	}
 	s.stdout.printf("%s: %s\n", t.id, msg)
 	return exitOK
+}
+
+// lagText is the LAG column: how far the checkpoint is behind now, or that it is ahead of now,
+// which the receiver reports as an error at its next start and reads from now instead.
+func lagText(sec int64) string {
+	if sec < 0 {
+		return fmt.Sprintf("%s AHEAD (in the future: the receiver reads from now instead and reports an error; "+
+			"set it to the time to resume from)", time.Duration(-sec)*time.Second)
+	}
+	return (time.Duration(sec) * time.Second).String()
 }

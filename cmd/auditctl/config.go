@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"reflect"
 	"slices"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"go.opentelemetry.io/collector/confmap/provider/envprovider"
 	"go.opentelemetry.io/collector/confmap/provider/fileprovider"
 	"go.opentelemetry.io/collector/confmap/provider/yamlprovider"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/secaudit/otelcol-audit/internal/httpapi"
 	"github.com/secaudit/otelcol-audit/internal/poller"
@@ -22,12 +25,26 @@ import (
 // (file, env, yaml), several --config merged in order, and "env" as the default scheme, so that
 // ${env:X} and ${X} expand exactly as they do when the collector starts.
 func loadConfig(ctx context.Context, uris []string) (*confmap.Conf, error) {
+	return resolveConfig(ctx, uris, zap.NewNop())
+}
+
+// loadConfig is loadConfig with the providers' warnings on stderr, as the collector logs them:
+// an unset environment variable expands to nothing, which is seldom what was meant.
+func (s *session) loadConfig(uris []string) (*confmap.Conf, error) {
+	enc := zap.NewDevelopmentEncoderConfig()
+	enc.TimeKey, enc.CallerKey, enc.NameKey = "", "", ""
+	warn := zap.New(zapcore.NewCore(zapcore.NewConsoleEncoder(enc), zapcore.AddSync(s.stderr), zapcore.WarnLevel))
+	return resolveConfig(s.env.ctx, uris, warn)
+}
+
+func resolveConfig(ctx context.Context, uris []string, logger *zap.Logger) (*confmap.Conf, error) {
 	resolver, err := confmap.NewResolver(confmap.ResolverSettings{
 		URIs: uris,
 		ProviderFactories: []confmap.ProviderFactory{
 			envprovider.NewFactory(), fileprovider.NewFactory(), yamlprovider.NewFactory(),
 		},
-		DefaultScheme: "env",
+		ProviderSettings: confmap.ProviderSettings{Logger: logger},
+		DefaultScheme:    "env",
 	})
 	if err != nil {
 		return nil, err
@@ -113,20 +130,36 @@ func pickReceiver(conf *confmap.Conf, name string) (component.ID, error) {
 		return "the configuration has " + strings.Join(names, ", ")
 	}
 	if name == "" {
+		if len(ids) == 0 {
+			return component.ID{}, errors.New(list())
+		}
 		if len(ids) != 1 {
-			return component.ID{}, fmt.Errorf("--receiver is required: %s", list())
+			return component.ID{}, flagError{fmt.Errorf("--receiver is required: %s", list())}
 		}
 		return ids[0], nil
 	}
 	var id component.ID
 	if err := id.UnmarshalText([]byte(name)); err != nil {
-		return component.ID{}, fmt.Errorf("--receiver %q: %w", name, err)
+		return component.ID{}, flagError{fmt.Errorf("--receiver %q: %w", name, err)}
 	}
 	if slices.Contains(ids, id) {
 		return id, nil
 	}
 	if _, ok := kinds[id.Type()]; !ok {
-		return component.ID{}, fmt.Errorf("--receiver %q: auditctl reads cyberarkisp and xsoaraudit receivers; %s", name, list())
+		return component.ID{}, flagError{fmt.Errorf("--receiver %q: auditctl reads cyberarkisp and xsoaraudit receivers; %s", name, list())}
 	}
-	return component.ID{}, errors.New("--receiver " + name + " is not configured: " + list())
+	return component.ID{}, flagError{errors.New("--receiver " + name + " is not configured: " + list())}
+}
+
+// flagError is a mistake on the command line (a --receiver the configuration does not have):
+// it exits with exitUsage, and the hint is not to fix the collector configuration.
+type flagError struct{ error }
+
+func (e flagError) Unwrap() error { return e.error }
+
+// isFlagError tells whether err is the command line's fault: a flagError, or a --config file
+// that cannot be read.
+func isFlagError(err error) bool {
+	var fe flagError
+	return errors.As(err, &fe) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission)
 }

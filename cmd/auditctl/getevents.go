@@ -18,7 +18,7 @@ type getEventsFlags struct {
 }
 
 // getEvents reads the records of one receiver in [--from, --to], at most --limit, and prints
-// them or pushes them. It never reads or writes a checkpoint.
+// them or pushes them. It never reads or writes a checkpoint (the checkpoint commands do).
 func (s *session) getEvents(args []string) (code int) {
 	var f getEventsFlags
 	fs := flag.NewFlagSet("get-events", flag.ContinueOnError)
@@ -44,6 +44,8 @@ func (s *session) getEvents(args []string) (code int) {
 	}
 	pushURL := ""
 	switch {
+	case from.After(now):
+		return s.usageError(fs, "--from (%s) is in the future: no record can be there yet; use a time up to now", stamp(from))
 	case to.Before(from):
 		return s.usageError(fs, "--to (%s) is before --from (%s)", stamp(to), stamp(from))
 	case f.limit < 1:
@@ -63,12 +65,18 @@ func (s *session) getEvents(args []string) (code int) {
 	defer func() { code = finishTrace(code) }()
 
 	ctx := s.env.ctx
-	conf, err := loadConfig(ctx, f.configs)
+	conf, err := s.loadConfig(f.configs)
+	if isFlagError(err) {
+		return s.usageError(fs, "%v", err)
+	}
 	if err != nil {
 		s.report("", kind{}.diagnose(groupConfig, err), asJSON)
 		return exitFailed
 	}
 	id, err := pickReceiver(conf, f.receiver)
+	if isFlagError(err) {
+		return s.usageError(fs, "%v", err)
+	}
 	if err != nil {
 		s.report("", kind{}.diagnose(groupConfig, err), asJSON)
 		return exitFailed

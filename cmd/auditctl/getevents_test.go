@@ -280,6 +280,15 @@ func TestGetEventsNeverTouchesTheCheckpoint(t *testing.T) {
 	assert.True(t, os.IsNotExist(err), "the storage directory of the configured file_storage is not created")
 }
 
+// A --from in the future is said to be so, not reported as "--to is before --from".
+func TestGetEventsFromTheFutureIsNamed(t *testing.T) {
+	f := newFixture(t, simulator.Options{})
+	r := f.run(t, "get-events", "--config", f.config(t, f.xsoar("")), "--from", "2099-01-01")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "--from (2099-01-01T00:00:00Z) is in the future")
+	assert.NotContains(t, r.stderr, "--to")
+}
+
 func TestGetEventsReceiverSelection(t *testing.T) {
 	f := backfilled(t)
 	one := f.config(t, f.xsoar(""))
@@ -294,7 +303,8 @@ func TestGetEventsReceiverSelection(t *testing.T) {
 		{[]string{"--receiver", "xsoaraudit/other"}, []string{"--receiver xsoaraudit/other is not configured"}},
 	} {
 		r := f.run(t, append([]string{"get-events", "--config", two}, tc.args...)...)
-		assert.Equal(t, 1, r.code)
+		assert.Equal(t, exitUsage, r.code, "a command-line mistake, as the docs say")
+		assert.NotContains(t, r.stderr, "collector configuration", "nothing to fix in the configuration")
 		for _, w := range tc.want {
 			assert.Contains(t, r.stderr, w)
 		}

@@ -97,7 +97,8 @@ func section(id string, lines []string) string {
 // extension that auditctl must leave alone, and a pipeline, and returns its path.
 func (f *fixture) config(t *testing.T, receivers ...string) string {
 	t.Helper()
-	yaml := "extensions:\n  file_storage:\n    directory: " + f.storageDir() + "\n" +
+	// create_directory: the collector (and check) would refuse a directory that does not exist.
+	yaml := "extensions:\n  file_storage:\n    directory: " + f.storageDir() + "\n    create_directory: true\n" +
 		"receivers:\n" + strings.Join(receivers, "") +
 		"  otlp:\n    protocols:\n      http:\n" +
 		"exporters:\n  debug:\n" +

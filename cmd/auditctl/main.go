@@ -1,8 +1,8 @@
 // Command auditctl checks the cyberarkisp and xsoaraudit receivers of a collector configuration
 // against the real vendor APIs, and shows the records they would collect, before a pipeline is
 // wired. It reads the receivers' settings from the collector's own configuration file and
-// fetches and converts through the receivers' own code, without touching their checkpoints.
-// See README.md.
+// fetches and converts through the receivers' own code, without touching their checkpoints;
+// only the checkpoint commands read and change those. See README.md.
 package main
 
 import (

@@ -28,6 +28,11 @@ func Unmarshal(conf *confmap.Conf, cfg any) error {
 	if err := Check(conf, cfg); err != nil {
 		return err
 	}
+	if patch := textValues(conf.ToStringMap(), treeFor(cfg)); len(patch) > 0 {
+		if err := conf.Merge(confmap.NewFromStringMap(patch)); err != nil {
+			return err
+		}
+	}
 	if err := conf.Unmarshal(cfg); err != nil {
 		return err
 	}
@@ -36,6 +41,15 @@ func Unmarshal(conf *confmap.Conf, cfg any) error {
 
 // Check returns an error naming every key of conf that cfg's type does not accept, or nil.
 func Check(conf *confmap.Conf, cfg any) error {
+	tree := treeFor(cfg)
+	var all []string
+	paths(tree, nil, &all, 0)
+	slices.Sort(all)
+	return errors.Join(unknownKeys(conf.ToStringMap(), tree, nil, all)...)
+}
+
+// treeFor returns the keys cfg (a pointer to a struct) accepts.
+func treeFor(cfg any) *node {
 	t := reflect.TypeOf(cfg)
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -43,8 +57,5 @@ func Check(conf *confmap.Conf, cfg any) error {
 	// Walked by its fields even though it unmarshals itself: this is its Unmarshal at work.
 	tree := &node{fields: map[string]*node{}}
 	addFields(tree, t, map[reflect.Type]*node{t: tree})
-	var all []string
-	paths(tree, nil, &all, 0)
-	slices.Sort(all)
-	return errors.Join(unknownKeys(conf.ToStringMap(), tree, nil, all)...)
+	return tree
 }

@@ -19,6 +19,9 @@ type node struct {
 	// open accepts any key: maps, interfaces, ",remain" structs and types that unmarshal
 	// themselves (configopaque.MapList takes a map or a list).
 	open bool
+	// text is a plain string setting (configopaque.String among them). YAML makes a date, a
+	// number or, through ${env:…}, a mapping of what the user meant as text: see textValues.
+	text bool
 }
 
 var (
@@ -53,6 +56,8 @@ func treeOf(t reflect.Type, seen map[reflect.Type]*node) *node {
 		n.open = true
 	case ptr.Implements(textUnmarshalerType):
 		// A scalar such as component.ID: no keys.
+	case t.Kind() == reflect.String:
+		n.text = true
 	case t.Kind() == reflect.Struct:
 		n.fields = map[string]*node{}
 		addFields(n, t, seen)

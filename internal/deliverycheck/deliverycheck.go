@@ -3,11 +3,13 @@
 // records after cyberarkisp or xsoaraudit checkpointed them: a receiver can only checkpoint what
 // the pipeline acknowledged, so an exporter that acknowledges into memory, or gives up on a down
 // backend, breaks end-to-end delivery. It also warns about an exporter that sends the records
-// in cleartext to another host. It never changes the configuration.
+// in cleartext to another host. It never changes the configuration, and refuses only what the
+// collector would refuse too (see Convert).
 package deliverycheck // import "github.com/secaudit/otelcol-audit/internal/deliverycheck"
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -32,11 +34,14 @@ func NewFactory() confmap.ConverterFactory {
 
 type converter struct{ logger *zap.Logger }
 
+// Convert logs the warnings, and refuses only what the collector would refuse anyway: every
+// audit receiver's configuration error at once (ReceiverErrors; the collector stops at the
+// first), and what it refuses only at start (StorageErrors), so that `validate` refuses it too.
 func (c converter) Convert(_ context.Context, conf *confmap.Conf) error {
 	for _, w := range Check(conf) {
 		c.logger.Warn(w)
 	}
-	return nil
+	return errors.Join(ReceiverErrors(conf), StorageErrors(conf))
 }
 
 // Check returns one warning per unsafe setting on the path of an audit receiver's records.
@@ -75,7 +80,8 @@ func checkExporter(conf *confmap.Conf, who, id string) []string {
 	case "debug", "nop":
 		return nil // not a delivery
 	case "file":
-		return []string{fmt.Sprintf("%s: exporter %s buffers records for flush_interval, so a crash loses the last interval of records the receivers already checkpointed", who, id)}
+		return []string{fmt.Sprintf("%s: exporter %s buffers records for flush_interval, so a crash loses the last interval of records the receivers already checkpointed; "+
+			"deliver to a backend that acknowledges (otlp_http or otlp_grpc with sending_queue.storage), or use debug to only look at records", who, id)}
 	}
 	prefix := "exporters::" + id + "::"
 	warnings := checkCleartext(conf, who, id)

@@ -71,7 +71,7 @@ service:
 	assert.Contains(t, w[3], "exporter otlp_grpc/waits drops records")
 }
 
-func TestConverterLogsAndNeverFails(t *testing.T) {
+func TestConverterLogsWarningsWithoutFailing(t *testing.T) {
 	core, logs := observer.New(zap.WarnLevel)
 	c := NewFactory().Create(confmap.ConverterSettings{Logger: zap.New(core)})
 	require.NoError(t, c.Convert(context.Background(), conf(t, `
@@ -85,6 +85,7 @@ service:
 `)))
 	require.Equal(t, 1, logs.Len())
 	assert.Contains(t, logs.All()[0].Message, "exporter file buffers records for flush_interval")
+	assert.Contains(t, logs.All()[0].Message, "deliver to a backend that acknowledges", "the warning names the remedy")
 	require.NoError(t, c.Convert(context.Background(), confmap.New()), "an empty configuration is not this converter's business")
 }
 
@@ -133,4 +134,60 @@ service:
 	assert.Contains(t, cleartext[1], "exporter otlp_grpc/insecure-string sends the audit records to 10.1.2.3 in cleartext (tls.insecure: true)")
 	assert.Contains(t, cleartext[2], "exporter otlp_http/plain sends the audit records to 2001:db8::7 in cleartext (an http:// endpoint)")
 	assert.Contains(t, cleartext[3], "exporter otlp_http/logs sends the audit records to siem.example.com in cleartext (an http:// logs_endpoint)")
+}
+
+// The collector refuses at start a receiver whose storage names a missing extension; the
+// converter refuses it already, so that `validate` does.
+func TestStorageNamingAMissingExtensionIsRefused(t *testing.T) {
+	err := StorageErrors(conf(t, `
+receivers:
+  cyberarkisp: {storage: file_storage/typo}
+  xsoaraudit/a: {storage: file_storage}
+  xsoaraudit/unused: {storage: file_storage/unused}
+extensions:
+  file_storage: {}
+service:
+  pipelines:
+    logs:
+      receivers: [cyberarkisp, xsoaraudit/a]
+      exporters: [debug]
+`))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `receivers::cyberarkisp::storage: extension "file_storage/typo" is not configured`)
+	assert.Contains(t, err.Error(), `receivers::xsoaraudit/a::storage: extension "file_storage" is configured but not enabled: add it to service::extensions`)
+	assert.NotContains(t, err.Error(), "unused", "the collector does not start a receiver that no pipeline names")
+}
+
+// auth and middlewares name extensions too; this distribution ships none that fits.
+func TestAuthAndMiddlewaresNamingAMissingExtensionAreRefused(t *testing.T) {
+	err := StorageErrors(conf(t, `
+receivers:
+  xsoaraudit:
+    auth: {authenticator: bearertokenauth}
+    middlewares: [{id: ratelimit}]
+service:
+  pipelines:
+    logs:
+      receivers: [xsoaraudit]
+      exporters: [debug]
+`))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `receivers::xsoaraudit::auth::authenticator: extension "bearertokenauth" is not configured: this distribution ships no authenticator`)
+	assert.Contains(t, err.Error(), `receivers::xsoaraudit::middlewares::0::id: extension "ratelimit" is not configured`)
+}
+
+// The collector reports the first receiver it cannot decode; the converter reports them all.
+func TestEveryAuditReceiversDecodeErrorIsReported(t *testing.T) {
+	c := NewFactory().Create(confmap.ConverterSettings{})
+	err := c.Convert(context.Background(), conf(t, `
+receivers:
+  cyberarkisp/a: {page_size: abc}
+  xsoaraudit/b: {poll_interval: nope}
+  otlp: {}
+`))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "receivers::cyberarkisp/a: ")
+	assert.Contains(t, err.Error(), "'page_size' expected type 'int'")
+	assert.Contains(t, err.Error(), "receivers::xsoaraudit/b: ")
+	assert.Contains(t, err.Error(), "'poll_interval'")
 }

@@ -33,6 +33,13 @@ type Observer interface {
 	Request(ctx context.Context, op string, status int, outcome string)
 }
 
+// RetryObserver, when the Observer implements it too, is also told the error of every attempt
+// that is retried, so that the first failure can be reported at once rather than when the
+// retries give up (minutes later with the default retry_on_failure).
+type RetryObserver interface {
+	Retrying(ctx context.Context, op string, attempt int, err error)
+}
+
 // Settings configure a Client.
 type Settings struct {
 	HTTP             *http.Client
@@ -106,6 +113,9 @@ func (c *Client) Do(ctx context.Context, op string, newReq func(context.Context)
 			return nil, &GaveUpError{Err: err, Attempts: attempt, Elapsed: elapsed.Round(time.Millisecond)}
 		}
 		c.observe(ctx, op, StatusCode(err), "retried")
+		if ro, ok := c.s.Observer.(RetryObserver); ok {
+			ro.Retrying(ctx, op, attempt, err)
+		}
 		c.s.Logger.Debug("Retrying vendor API call", zap.String("call", op), zap.Int("attempt", attempt),
 			zap.Duration("wait", next), zap.String("error", err.Error()))
 		if err := pacing.Sleep(ctx, c.s.Clock, next); err != nil {

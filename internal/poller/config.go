@@ -93,6 +93,17 @@ func (c *Config) Check(now time.Time) error {
 	return errors.Join(append(errs, checkRetry(&c.Retry)...)...)
 }
 
+// WithChecks adds Check's errors to err, an error of the receiver's Unmarshal. A nested
+// setting's own Validate fails Unmarshal (configretry's says only "'max_elapsed_time' must not
+// be less than 'initial_interval'" for an initial_interval of an hour), and the collector then
+// never calls the receiver's Validate: Check's errors name the setting out of range.
+func (c *Config) WithChecks(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errors.Join(c.Check(time.Now()), err)
+}
+
 func checkStart(start, now time.Time) error {
 	earliest, _ := time.Parse(time.RFC3339, earliestStartTime)
 	switch {
@@ -108,11 +119,18 @@ func checkStart(start, now time.Time) error {
 // they also pace the re-delivery of a page the next consumer refused.
 func checkRetry(r *configretry.BackOffConfig) []error {
 	var errs []error
-	if r.InitialInterval < minRetryInterval || r.InitialInterval > maxInitialInterval {
+	initialOK := r.InitialInterval >= minRetryInterval && r.InitialInterval <= maxInitialInterval
+	if !initialOK {
 		errs = append(errs, fmt.Errorf(retryKey+"initial_interval must be between %s and %s, got %s", minRetryInterval, maxInitialInterval, r.InitialInterval))
 	}
-	if r.MaxInterval < r.InitialInterval || r.MaxInterval > maxRetryInterval {
-		errs = append(errs, fmt.Errorf(retryKey+"max_interval must be between initial_interval (%s) and %s, got %s", r.InitialInterval, maxRetryInterval, r.MaxInterval))
+	// Compared with initial_interval only when that is in range: else the one setting to fix
+	// would show up as problems of the others.
+	low := r.InitialInterval
+	if !initialOK {
+		low = minRetryInterval
+	}
+	if r.MaxInterval < low || r.MaxInterval > maxRetryInterval {
+		errs = append(errs, fmt.Errorf(retryKey+"max_interval must be between initial_interval (%s) and %s, got %s", low, maxRetryInterval, r.MaxInterval))
 	}
 	if !(r.Multiplier >= 1 && r.Multiplier <= maxRetryMultiplier) { // below 1, waits shrink towards a busy loop
 		errs = append(errs, fmt.Errorf(retryKey+"multiplier must be between 1 and %d, got %g", maxRetryMultiplier, r.Multiplier))
@@ -120,7 +138,7 @@ func checkRetry(r *configretry.BackOffConfig) []error {
 	if !(r.RandomizationFactor >= 0 && r.RandomizationFactor <= 1) {
 		errs = append(errs, fmt.Errorf(retryKey+"randomization_factor must be between 0 and 1, got %g", r.RandomizationFactor))
 	}
-	if r.MaxElapsedTime != 0 && r.MaxElapsedTime < r.InitialInterval { // shorter: no call is ever retried
+	if initialOK && r.MaxElapsedTime != 0 && r.MaxElapsedTime < r.InitialInterval { // shorter: no call is ever retried
 		errs = append(errs, fmt.Errorf(retryKey+"max_elapsed_time must be 0 (no limit) or at least initial_interval (%s), got %s", r.InitialInterval, r.MaxElapsedTime))
 	}
 	return errs

@@ -87,3 +87,14 @@ func TestInsecureSkipVerifyWarnsAtStart(t *testing.T) {
 		require.NoError(t, r.Shutdown(t.Context()))
 	}
 }
+
+// One setting out of range is reported as itself, not as problems of the settings compared with it.
+func TestRetryIntervalOutOfRangeIsNamedAlone(t *testing.T) {
+	c := NewDefaultConfig()
+	c.Retry.InitialInterval = 20 * time.Minute
+	err := c.Check(time.Now())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "retry_on_failure::initial_interval must be between 10ms and 10m0s, got 20m0s")
+	assert.NotContains(t, err.Error(), "max_elapsed_time")
+	assert.NotContains(t, err.Error(), "max_interval")
+}

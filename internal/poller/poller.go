@@ -75,8 +75,12 @@ type Poller struct {
 	skew      skewWatch
 	// repeat counts the pages in a row, and their records, that held only records already
 	// delivered: a vendor that serves them forever must not hold the receiver.
-	repeat   struct{ pages, records, window int }
-	status   componentstatus.Status
+	repeat struct{ pages, records, window int }
+	status componentstatus.Status
+	// statusMu guards status: the HTTP client's observer reports too (callWatch).
+	statusMu sync.Mutex
+	// future is the error of a stored checkpoint found in the future (see recoverFuture).
+	future   error
 	cancel   context.CancelFunc
 	done     chan struct{}
 	shutdown sync.Once
@@ -122,6 +126,10 @@ const repeatPages = 10
 // so that the collector's other pipelines keep running.
 func (p *Poller) Start(ctx context.Context, host component.Host) error {
 	client, err := checkpoint.Client(ctx, host, p.set.StorageID, p.rset.ID)
+	if checkpoint.IsDamagedFile(err) {
+		p.stopDamaged(host, err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -139,6 +147,9 @@ func (p *Poller) Start(ctx context.Context, host component.Host) error {
 		p.logger.Error("Cannot read the checkpoint; this receiver does not poll", zap.Error(err))
 		p.report(componentstatus.NewPermanentErrorEvent(err))
 		return nil
+	}
+	if p.future != nil {
+		p.report(componentstatus.NewRecoverableErrorEvent(p.future))
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
@@ -178,11 +189,8 @@ func (p *Poller) loadCheckpoint(ctx context.Context) error {
 	if !found {
 		cp = checkpoint.New(source, p.start.Resolve(now), p.set.Granularity, p.set.Overlap)
 	}
-	if found && cp.Time.After(now.Add(startSkew)) {
-		// Resuming from the future would skip every record the vendor adds until then.
-		p.logger.Error("The stored checkpoint lies in the future; reading from now instead. A record with a wrong date moved it there in an earlier release.",
-			zap.Time("checkpoint_found", cp.Time), zap.Time("reading_from", now))
-		cp.Time = now.UTC()
+	if found {
+		p.future = p.recoverFuture(&cp, now)
 	}
 	if edge := now.Add(-p.set.Retention); p.set.Retention > 0 && cp.Time.Before(edge) {
 		p.logger.Warn("Start point is older than the vendor keeps records; reading from the retention edge instead",
@@ -483,6 +491,8 @@ func (p *Poller) dedup(page Page) (keys []checkpoint.Key, dups int) {
 // report sends a status event when the status changes. After a permanent error the collector
 // accepts no other status, so a later success is only logged (and shown by the status gauge).
 func (p *Poller) report(ev *componentstatus.Event) {
+	p.statusMu.Lock()
+	defer p.statusMu.Unlock()
 	p.set.Telemetry.Status.Record(context.Background(), statusValue(ev.Status()))
 	if p.status == componentstatus.StatusPermanentError || (ev.Status() == p.status && ev.Err() == nil) {
 		return

@@ -42,7 +42,8 @@ func (r *Receiver) Start(ctx context.Context, host component.Host) error {
 	r.release = release
 	tel = tel.ForReceiver(r.rset.ID) // the HTTP client counts requests with it too
 	vendorClock := new(httpapi.VendorClock)
-	src, releaseLimiter, err := OpenSource(ctx, r.spec, r.cfg, r.rset, host, tel, vendorClock)
+	watch := &callWatch{Telemetry: tel, logger: r.rset.Logger}
+	src, releaseLimiter, err := OpenSource(ctx, r.spec, r.cfg, r.rset, host, watch, vendorClock)
 	if err != nil {
 		return err
 	}
@@ -53,6 +54,7 @@ func (r *Receiver) Start(ctx context.Context, host component.Host) error {
 	if err != nil {
 		return err
 	}
+	watch.report = p.report
 	if err := p.Start(ctx, host); err != nil {
 		return err
 	}

@@ -47,7 +47,9 @@ type Config struct {
 }
 
 // Unmarshal refuses keys this receiver does not define, naming them, before decoding.
-func (c *Config) Unmarshal(conf *confmap.Conf) error { return confkeys.Unmarshal(conf, c) }
+func (c *Config) Unmarshal(conf *confmap.Conf) error {
+	return confkeys.HideSecrets(c.Poll.WithChecks(confkeys.Unmarshal(conf, c)), poller.SecretValues(c))
+}
 
 // Validate checks the configuration, naming the key at fault.
 func (c *Config) Validate() error {
@@ -62,12 +64,13 @@ func (c *Config) Validate() error {
 	if err := httpapi.CheckProxyURL(c.ClientConfig.ProxyURL); err != nil {
 		errs = append(errs, err)
 	}
-	for key, v := range map[string]string{
-		"web_app_id": c.WebAppID, "client_id": c.ClientID,
-		"client_secret": string(c.ClientSecret), "api_key": string(c.APIKey),
+	// In the order the README lists them, the same at every run.
+	for _, req := range []struct{ key, value string }{
+		{"web_app_id", c.WebAppID}, {"client_id", c.ClientID},
+		{"client_secret", string(c.ClientSecret)}, {"api_key", string(c.APIKey)},
 	} {
-		if strings.TrimSpace(v) == "" {
-			errs = append(errs, fmt.Errorf("%s is required", key))
+		if strings.TrimSpace(req.value) == "" {
+			errs = append(errs, fmt.Errorf("%s is required", req.key))
 		}
 	}
 	if c.PageSize < 1 || c.PageSize > maxPageSize {
@@ -79,5 +82,5 @@ func (c *Config) Validate() error {
 			break
 		}
 	}
-	return errors.Join(errs...)
+	return confkeys.HideSecrets(errors.Join(errs...), poller.SecretValues(c))
 }

@@ -3,6 +3,7 @@ package cyberarkispreceiver
 import (
 	"maps"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -261,4 +262,33 @@ func TestSettingsThatWouldStopCollectionAreRefused(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// A secret pasted into another setting is not echoed by the error that names that setting;
+// the required settings are listed in the same order at every run.
+func TestSecretPastedIntoAnotherSettingIsNotEchoed(t *testing.T) {
+	secret := strings.Repeat("Zq8", 30)
+	for _, setting := range []string{"start_time", "poll_interval", "page_size"} {
+		err := loadSection(t, with(map[string]any{"client_secret": secret, setting: secret}))
+		require.Error(t, err, setting)
+		assert.Contains(t, err.Error(), setting)
+		assert.NotContains(t, err.Error(), secret[:20], setting)
+	}
+	for range 5 {
+		err := loadSection(t, map[string]any{"endpoint": "https://example-domain.audit.cyberark.cloud", "identity_url": "https://abc1234.id.cyberark.cloud"})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "web_app_id is required\nclient_id is required\nclient_secret is required\napi_key is required")
+	}
+}
+
+func TestUnquotedTimesAreAccepted(t *testing.T) {
+	require.NoError(t, loadSection(t, with(map[string]any{"start_time": time.Date(2025, 9, 15, 0, 0, 0, 0, time.UTC)})))
+}
+
+// configretry's own check fails the unmarshaling with a message about max_elapsed_time; the
+// setting out of range is named too.
+func TestRetryIntervalOutOfRangeIsNamed(t *testing.T) {
+	err := loadSection(t, with(map[string]any{"retry_on_failure": map[string]any{"initial_interval": "20m"}}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "retry_on_failure::initial_interval must be between 10ms and 10m0s, got 20m0s")
 }

@@ -70,7 +70,7 @@ type Config struct {
 // left out follows log_type.
 func (c *Config) Unmarshal(conf *confmap.Conf) error {
 	if err := confkeys.Unmarshal(conf, c); err != nil {
-		return err
+		return confkeys.HideSecrets(c.Poll.WithChecks(err), poller.SecretValues(c))
 	}
 	if k, ok := logKinds[strings.ToLower(c.LogType)]; ok && !conf.IsSet("path") {
 		c.Path = k.path
@@ -100,7 +100,7 @@ func (c *Config) Validate() error {
 	switch strings.ToLower(c.SecurityLevel) {
 	case securityStandard, securityAdvanced:
 	default:
-		errs = append(errs, fmt.Errorf("security_level must be %q or %q, as the key was created, got %q", securityAdvanced, securityStandard, c.SecurityLevel))
+		errs = append(errs, fmt.Errorf("security_level must be %q or %q, as the key was created, got %s", securityAdvanced, securityStandard, confkeys.Quote(c.SecurityLevel)))
 	}
 	if c.PageSize < 1 || c.PageSize > maxPageSize {
 		errs = append(errs, fmt.Errorf("page_size must be between 1 and %d, got %d", maxPageSize, c.PageSize))
@@ -112,7 +112,7 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("path must start with / and hold no query, fragment or space, got %q", c.Path))
 	}
 	errs = append(errs, c.checkLogType()...)
-	return errors.Join(errs...)
+	return confkeys.HideSecrets(errors.Join(errs...), poller.SecretValues(c))
 }
 
 // apiOrigin finds the API host from what users paste: a bare FQDN, https://host, a URL with

@@ -3,6 +3,7 @@ package xsoarauditreceiver
 import (
 	"maps"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -282,4 +283,35 @@ func TestSettingsThatWouldStopCollectionAreRefused(t *testing.T) {
 			assert.NotContains(t, err.Error(), "0123456789abcdef")
 		})
 	}
+}
+
+// A key pasted into the wrong setting is not echoed by the error that names that setting,
+// whichever setting it is.
+func TestSecretPastedIntoAnotherSettingIsNotEchoed(t *testing.T) {
+	key := strings.Repeat("Zq8", 30)
+	for _, setting := range []string{"security_level", "log_type", "product", "path", "start_time", "settle_delay", "page_size"} {
+		_, err := loadSection(t, with(map[string]any{"api_key": key, setting: key}))
+		require.Error(t, err, setting)
+		assert.Contains(t, err.Error(), setting)
+		assert.NotContains(t, err.Error(), key[:20], setting)
+	}
+	// A short wrong value is still quoted, to show the typo.
+	_, err := loadSection(t, with(map[string]any{"security_level": "advancd"}))
+	require.ErrorContains(t, err, `got "advancd"`)
+}
+
+// What YAML makes of the forms the docs show, unquoted.
+func TestUnquotedNumbersAndTimesAreAccepted(t *testing.T) {
+	cfg, err := loadSection(t, with(map[string]any{"api_key_id": 17, "start_time": time.Date(2025, 9, 15, 17, 10, 0, 0, time.UTC)}))
+	require.NoError(t, err)
+	assert.Equal(t, "17", cfg.(*Config).APIKeyID)
+	assert.Equal(t, "2025-09-15T17:10:00Z", cfg.(*Config).Poll.StartTime)
+}
+
+// configretry's own check fails the unmarshaling with a message about max_elapsed_time; the
+// setting out of range is named too.
+func TestRetryIntervalOutOfRangeIsNamed(t *testing.T) {
+	_, err := loadSection(t, with(map[string]any{"retry_on_failure": map[string]any{"initial_interval": "20m"}}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "retry_on_failure::initial_interval must be between 10ms and 10m0s, got 20m0s")
 }

@@ -165,7 +165,12 @@ func TestPersistent500NamesPath(t *testing.T) {
 	cfg.Path = "/xsoar/public/v1/audits/management_logs" // the wrong tree: the API answers 500
 	cfg.Poll.Retry.MaxElapsedTime = 30 * time.Millisecond
 	r := startReceiver(t, cfg, t.TempDir())
-	err := r.waitStatus(componentstatus.StatusRecoverableError)
+	// The first failed call is reported at once; the poll's error, once the retries give up, names the path.
+	var err error
+	require.Eventually(t, func() bool {
+		err = r.host.LastErr(componentstatus.StatusRecoverableError)
+		return err != nil && strings.Contains(err.Error(), "wrong path or endpoint")
+	}, waitFor, tick)
 	r.stop()
 	t.Log(err)
 	for _, w := range []string{"HTTP 500", "wrong path or endpoint", "/xsoar/public/v1/audits/management_logs", defaultPath} {

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+	"github.com/secaudit/otelcol-audit/internal/confkeys"
 	"github.com/secaudit/otelcol-audit/internal/fieldmap"
 )
 
@@ -68,15 +69,15 @@ func (c *Config) checkLogType() []error {
 	var errs []error
 	k, known := logKinds[strings.ToLower(c.LogType)]
 	if !known {
-		errs = append(errs, fmt.Errorf("log_type must be %q or %q, got %q", logTypeManagement, logTypeAgentsReports, c.LogType))
+		errs = append(errs, fmt.Errorf("log_type must be %q or %q, got %s", logTypeManagement, logTypeAgentsReports, confkeys.Quote(c.LogType)))
 	}
 	product := strings.ToLower(c.Product)
 	switch {
 	case product != "" && !slices.Contains(products, product):
-		errs = append(errs, fmt.Errorf("product must be one of %s, or left out, got %q", strings.Join(products, ", "), c.Product))
+		errs = append(errs, fmt.Errorf("product must be one of %s, or left out, got %s", strings.Join(products, ", "), confkeys.Quote(c.Product)))
 	case known && product != "" && k.products != nil && !slices.Contains(k.products, product):
-		errs = append(errs, fmt.Errorf("log_type %q is served by Cortex %s tenants only, but product is %q",
-			k.name, productNames(k.products), c.Product))
+		errs = append(errs, fmt.Errorf("log_type %q is served by Cortex %s tenants only, but product is %s",
+			k.name, productNames(k.products), confkeys.Quote(c.Product)))
 	}
 	if !known {
 		return errs

@@ -7,7 +7,7 @@ set -euo pipefail
 umask 077
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export AUDIT_RUN_DIR=${AUDIT_RUN_DIR:-$root/.run}
-mkdir -p "$AUDIT_RUN_DIR/output" "$AUDIT_RUN_DIR/storage"
+mkdir -p "$AUDIT_RUN_DIR/storage"
 addr_file=$AUDIT_RUN_DIR/auditsim.addr
 rm -f "$addr_file"
 
@@ -28,8 +28,8 @@ cleanup() {
   [ -n "$col" ] && kill -INT "$col" 2>/dev/null && wait "$col" 2>/dev/null || true
   kill -INT "$sim" 2>/dev/null && wait "$sim" 2>/dev/null || true
   echo
-  uids=$(grep -ho '"key":"log.record.uid","value":{"stringValue":"[^"]*"' "$AUDIT_RUN_DIR"/output/audit*.jsonl 2>/dev/null || true)
-  echo "Stopped. Records exported by all runs so far: $(grep -c . <<<"$uids"), unique IDs: $(sort -u <<<"$uids" | grep -c .) (in $AUDIT_RUN_DIR/output)."
+  echo "Stopped. The checkpoints (DELIVERED counts the records of all runs so far):"
+  "$root/bin/auditctl" checkpoint show --config "$root/testdata/run/collector.yaml" || true
   echo "Run 'make run' again to resume from the checkpoints in $AUDIT_RUN_DIR/storage."
 }
 trap cleanup INT TERM EXIT
@@ -41,7 +41,7 @@ export AUDITSIM_URL="http://$(cat "$addr_file")"
 cat <<MSG
 Simulator of CyberArk ISP and Cortex XSOAR at $AUDITSIM_URL (log: $AUDIT_RUN_DIR/auditsim.log)
 Collector config:  $root/testdata/run/collector.yaml
-Exported records:  $AUDIT_RUN_DIR/output/audit.jsonl (OTLP JSON, one batch a line)
+Exported records:  counted per batch by the debug exporter below
 Checkpoints:       $AUDIT_RUN_DIR/storage (file_storage)
 Health:            http://127.0.0.1:13133/
 Press Ctrl-C to stop.
