@@ -149,6 +149,7 @@ func (p *Poller) Start(ctx context.Context, host component.Host) error {
 		return nil
 	}
 	if p.future != nil {
+		p.set.Telemetry.FutureCheckpoints.Add(ctx, 1)
 		p.report(componentstatus.NewRecoverableErrorEvent(p.future))
 	}
 	runCtx, cancel := context.WithCancel(context.Background())

@@ -24,6 +24,8 @@ type Telemetry struct {
 	Status        metric.Int64Gauge   // the last poll's outcome: see statusValue
 	ClockSkew     metric.Int64Gauge   // seconds the vendor's clock is ahead of ours
 	SaveFailures  metric.Int64Counter // checkpoint saves the storage refused
+	// FutureCheckpoints counts stored checkpoints found in the future at start (recoverFuture).
+	FutureCheckpoints metric.Int64Counter
 }
 
 func (t Telemetry) withDefaults() Telemetry {
@@ -56,6 +58,9 @@ func (t Telemetry) withDefaults() Telemetry {
 	}
 	if t.SaveFailures == nil {
 		t.SaveFailures = noop.Int64Counter{}
+	}
+	if t.FutureCheckpoints == nil {
+		t.FutureCheckpoints = noop.Int64Counter{}
 	}
 	return t
 }

@@ -3,6 +3,7 @@ package poller
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/secaudit/otelcol-audit/internal/checkpoint"
+	"github.com/secaudit/otelcol-audit/internal/httpapi"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/statustest"
 )
 
@@ -168,4 +170,42 @@ func TestMetricsNameTheReceiverInstance(t *testing.T) {
 		assert.Equal(t, 1, dp.Attributes.Len(), "labelled once, however often ForReceiver is applied")
 	}
 	assert.Equal(t, map[string]int64{"cyberarkisp/tenant-a": 3, "cyberarkisp/tenant-b": 5}, got)
+}
+
+// The metrics of issue-25 and issue-26 hazards count what happened: a stored checkpoint found
+// in the future, the vendor clock's skew, and refused checkpoint saves.
+func TestTelemetryCountsAFutureCheckpointTheSkewAndRefusedSaves(t *testing.T) {
+	tt := componenttest.NewTelemetry()
+	defer func() { require.NoError(t, tt.Shutdown(context.Background())) }()
+	meter := tt.NewTelemetrySettings().MeterProvider.Meter("test")
+	future, err := meter.Int64Counter("future_checkpoints")
+	require.NoError(t, err)
+	skew, err := meter.Int64Gauge("skew")
+	require.NoError(t, err)
+	saves, err := meter.Int64Counter("save_failures")
+	require.NoError(t, err)
+
+	api := newFakeAPI(10, time.Millisecond)
+	h := newHarness(t, api)
+	cp := checkpoint.New("test tenant", time.Now(), time.Millisecond, 0)
+	cp.MoveTo(time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC))
+	h.write(checkpoint.StorageKey("test", "tenant"), mustJSON(t, &cp))
+	set := h.settings()
+	set.Telemetry = Telemetry{FutureCheckpoints: future, ClockSkew: skew, SaveFailures: saves}
+	clock := new(httpapi.VendorClock)
+	now := time.Now()
+	clock.Observe(http.Header{"Date": {now.Add(-90 * time.Second).UTC().Format(http.TimeFormat)}}, now)
+	set.VendorClock = clock
+	disk := &fullDisk{Extension: storagetest.NewFileBackedStorageExtension("fs", h.dir)}
+	next := &sink{}
+	p, err := New(rset(), set, api, next)
+	require.NoError(t, err)
+	require.NoError(t, p.Start(context.Background(), statustest.New(storagetest.NewStorageHost().WithExtension(h.storage, disk))))
+	disk.full.Store(true)
+	api.add(time.Now().Add(time.Second), 3) // after the checkpoint pulled back to now
+	require.Eventually(t, func() bool { return len(next.ids()) == 3 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return sumOf(t, tt, "save_failures") >= 1 }, 5*time.Second, time.Millisecond)
+	stop(t, p)
+	assert.Equal(t, int64(1), sumOf(t, tt, "future_checkpoints"))
+	assert.InDelta(t, -90, sumOf(t, tt, "skew"), 1)
 }

@@ -29,7 +29,7 @@ func (t Telemetry) ForReceiver(id component.ID) Telemetry {
 	t.Requests, t.Pages, t.Records = counter(t.Requests), counter(t.Pages), counter(t.Records)
 	t.Duplicates, t.Retries, t.FutureRecords = counter(t.Duplicates), counter(t.Retries), counter(t.FutureRecords)
 	t.CheckpointLag, t.Status, t.ClockSkew = gauge(t.CheckpointLag), gauge(t.Status), gauge(t.ClockSkew)
-	t.SaveFailures = counter(t.SaveFailures)
+	t.SaveFailures, t.FutureCheckpoints = counter(t.SaveFailures), counter(t.FutureCheckpoints)
 	return t
 }
 

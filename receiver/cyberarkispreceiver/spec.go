@@ -67,16 +67,17 @@ func newTelemetry(ts component.TelemetrySettings) (poller.Telemetry, func(), err
 		return poller.Telemetry{}, nil, err
 	}
 	return poller.Telemetry{
-		Requests:      tb.CyberarkispAPIRequests,
-		Pages:         tb.CyberarkispPages,
-		Records:       tb.CyberarkispRecords,
-		Duplicates:    tb.CyberarkispDuplicates,
-		Retries:       tb.CyberarkispRetries,
-		CheckpointLag: tb.CyberarkispCheckpointLag,
-		FutureRecords: tb.CyberarkispFutureRecords,
-		Status:        tb.CyberarkispStatus,
-		ClockSkew:     tb.CyberarkispVendorClockSkew,
-		SaveFailures:  tb.CyberarkispCheckpointSaveFailures,
+		Requests:          tb.CyberarkispAPIRequests,
+		Pages:             tb.CyberarkispPages,
+		Records:           tb.CyberarkispRecords,
+		Duplicates:        tb.CyberarkispDuplicates,
+		Retries:           tb.CyberarkispRetries,
+		CheckpointLag:     tb.CyberarkispCheckpointLag,
+		FutureRecords:     tb.CyberarkispFutureRecords,
+		Status:            tb.CyberarkispStatus,
+		ClockSkew:         tb.CyberarkispVendorClockSkew,
+		SaveFailures:      tb.CyberarkispCheckpointSaveFailures,
+		FutureCheckpoints: tb.CyberarkispFutureCheckpoints,
 	}, tb.Shutdown, nil
 }
 

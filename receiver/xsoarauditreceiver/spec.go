@@ -70,16 +70,17 @@ func newTelemetry(ts component.TelemetrySettings) (poller.Telemetry, func(), err
 		return poller.Telemetry{}, nil, err
 	}
 	return poller.Telemetry{
-		Requests:      tb.XsoarauditAPIRequests,
-		Pages:         tb.XsoarauditPages,
-		Records:       tb.XsoarauditRecords,
-		Duplicates:    tb.XsoarauditDuplicates,
-		Retries:       tb.XsoarauditRetries,
-		CheckpointLag: tb.XsoarauditCheckpointLag,
-		FutureRecords: tb.XsoarauditFutureRecords,
-		Status:        tb.XsoarauditStatus,
-		ClockSkew:     tb.XsoarauditVendorClockSkew,
-		SaveFailures:  tb.XsoarauditCheckpointSaveFailures,
+		Requests:          tb.XsoarauditAPIRequests,
+		Pages:             tb.XsoarauditPages,
+		Records:           tb.XsoarauditRecords,
+		Duplicates:        tb.XsoarauditDuplicates,
+		Retries:           tb.XsoarauditRetries,
+		CheckpointLag:     tb.XsoarauditCheckpointLag,
+		FutureRecords:     tb.XsoarauditFutureRecords,
+		Status:            tb.XsoarauditStatus,
+		ClockSkew:         tb.XsoarauditVendorClockSkew,
+		SaveFailures:      tb.XsoarauditCheckpointSaveFailures,
+		FutureCheckpoints: tb.XsoarauditFutureCheckpoints,
 	}, tb.Shutdown, nil
 }
 

@@ -30,6 +30,7 @@ type TelemetryBuilder struct {
 	CyberarkispCheckpointLag          metric.Int64Gauge
 	CyberarkispCheckpointSaveFailures metric.Int64Counter
 	CyberarkispDuplicates             metric.Int64Counter
+	CyberarkispFutureCheckpoints      metric.Int64Counter
 	CyberarkispFutureRecords          metric.Int64Counter
 	CyberarkispPages                  metric.Int64Counter
 	CyberarkispRecords                metric.Int64Counter
@@ -89,6 +90,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_cyberarkisp_duplicates",
 		metric.WithDescription("Audit events dropped because they were already delivered (boundary re-reads). [Development]"),
 		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.CyberarkispFutureCheckpoints, err = builder.meter.Int64Counter(
+		"otelcol_cyberarkisp_future_checkpoints",
+		metric.WithDescription("Stored checkpoints found later than now at start and pulled back to now, so that no new record counts as delivered. Records between the last one delivered and now may not have been read; auditctl checkpoint set re-reads them. [Development]"),
+		metric.WithUnit("{checkpoint}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.CyberarkispFutureRecords, err = builder.meter.Int64Counter(

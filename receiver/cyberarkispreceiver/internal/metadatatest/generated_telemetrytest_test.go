@@ -23,6 +23,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.CyberarkispCheckpointLag.Record(context.Background(), 1)
 	tb.CyberarkispCheckpointSaveFailures.Add(context.Background(), 1)
 	tb.CyberarkispDuplicates.Add(context.Background(), 1)
+	tb.CyberarkispFutureCheckpoints.Add(context.Background(), 1)
 	tb.CyberarkispFutureRecords.Add(context.Background(), 1)
 	tb.CyberarkispPages.Add(context.Background(), 1)
 	tb.CyberarkispRecords.Add(context.Background(), 1)
@@ -39,6 +40,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualCyberarkispDuplicates(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualCyberarkispFutureCheckpoints(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualCyberarkispFutureRecords(t, testTel,

@@ -30,6 +30,7 @@ type TelemetryBuilder struct {
 	XsoarauditCheckpointLag          metric.Int64Gauge
 	XsoarauditCheckpointSaveFailures metric.Int64Counter
 	XsoarauditDuplicates             metric.Int64Counter
+	XsoarauditFutureCheckpoints      metric.Int64Counter
 	XsoarauditFutureRecords          metric.Int64Counter
 	XsoarauditPages                  metric.Int64Counter
 	XsoarauditRecords                metric.Int64Counter
@@ -89,6 +90,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_xsoaraudit_duplicates",
 		metric.WithDescription("Audit records dropped because they were already delivered (boundary re-reads). [Development]"),
 		metric.WithUnit("{record}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.XsoarauditFutureCheckpoints, err = builder.meter.Int64Counter(
+		"otelcol_xsoaraudit_future_checkpoints",
+		metric.WithDescription("Stored checkpoints found later than now at start and pulled back to now, so that no new record counts as delivered. Records between the last one delivered and now may not have been read; auditctl checkpoint set re-reads them. [Development]"),
+		metric.WithUnit("{checkpoint}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.XsoarauditFutureRecords, err = builder.meter.Int64Counter(

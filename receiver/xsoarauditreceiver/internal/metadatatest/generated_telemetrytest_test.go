@@ -23,6 +23,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.XsoarauditCheckpointLag.Record(context.Background(), 1)
 	tb.XsoarauditCheckpointSaveFailures.Add(context.Background(), 1)
 	tb.XsoarauditDuplicates.Add(context.Background(), 1)
+	tb.XsoarauditFutureCheckpoints.Add(context.Background(), 1)
 	tb.XsoarauditFutureRecords.Add(context.Background(), 1)
 	tb.XsoarauditPages.Add(context.Background(), 1)
 	tb.XsoarauditRecords.Add(context.Background(), 1)
@@ -39,6 +40,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualXsoarauditDuplicates(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualXsoarauditFutureCheckpoints(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualXsoarauditFutureRecords(t, testTel,
