@@ -41,6 +41,8 @@ type collector struct {
 	cfg  string
 	log  string
 	cmd  *exec.Cmd
+	// env is added to the test's environment: what the configuration reads with ${env:...}.
+	env  []string
 	done chan error
 	// exited is the state of the last process that ended: its rusage gives peak RSS and CPU time.
 	exited *os.ProcessState
@@ -62,6 +64,9 @@ func (c *collector) start() {
 	require.NoError(c.t, err)
 	c.cmd = exec.Command(collectorBin(c.t), "--config", c.cfg)
 	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
+	if c.env != nil {
+		c.cmd.Env = append(os.Environ(), c.env...)
+	}
 	require.NoError(c.t, c.cmd.Start())
 	c.done = make(chan error, 1)
 	cmd := c.cmd
