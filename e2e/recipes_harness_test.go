@@ -87,7 +87,9 @@ func recipeVars(dir, simURL string, otlp int) []string {
 func (e *env) startRecipe(name string, extra ...string) *collector {
 	e.t.Helper()
 	c := &collector{t: e.t, name: "agent", cfg: filepath.Join(e.dir, "agent.yaml"), log: filepath.Join(e.dir, "agent.log"),
-		env: e.recipeEnv(extra...)}
+		env: e.recipeEnv(extra...),
+		// The collector's own metrics would listen on :8888, which tests running at once share.
+		overrides: []string{"yaml:service::telemetry::metrics::level: none"}}
 	require.NoError(e.t, os.WriteFile(c.cfg, []byte(recipe(e.t, name)), 0o600))
 	c.start()
 	e.t.Cleanup(func() {
