@@ -140,6 +140,7 @@ func consumeKafka(t *testing.T, ca testCA, addr string) *kafkaConsumer {
 }
 
 func (k *kafkaConsumer) messages(t *testing.T) []kafkaMessage {
+	t.Helper()
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	require.NoError(t, k.err)
@@ -197,6 +198,7 @@ type destinations struct {
 }
 
 func newDestinations(t *testing.T, opts simulator.Options) *destinations {
+	t.Helper()
 	d := &destinations{e: newEnv(t, opts), ca: newTestCA(t)}
 	d.kafka = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	d.s3URL, d.s3 = startS3(t)
@@ -204,6 +206,7 @@ func newDestinations(t *testing.T, opts simulator.Options) *destinations {
 }
 
 func (d *destinations) startKafka(t *testing.T) {
+	t.Helper()
 	startKafka(t, d.ca, portOf(t, d.kafka))
 	d.consumer = consumeKafka(t, d.ca, d.kafka)
 }
@@ -225,6 +228,7 @@ type delivered struct {
 }
 
 func (d *destinations) delivered(t *testing.T) delivered {
+	t.Helper()
 	var got delivered
 	got.keyOf = map[string]map[string]bool{}
 	if d.consumer != nil {
@@ -246,7 +250,10 @@ func (d *destinations) delivered(t *testing.T) delivered {
 	return got
 }
 
-func (d *destinations) s3Objects(t *testing.T) map[string][]string { return s3Objects(t, d.s3) }
+func (d *destinations) s3Objects(t *testing.T) map[string][]string {
+	t.Helper()
+	return s3Objects(t, d.s3)
+}
 
 // waitDelivered waits until Kafka holds every CyberArk record up to cutoff and S3 every Cortex
 // record, and returns what they hold then.

@@ -251,6 +251,7 @@ func TestRecipeTenantLabels(t *testing.T) {
 func TestRecipeGatewayAttributes(t *testing.T) {
 	cases := map[string]func(t *testing.T, rec exported){
 		"elastic-otlp": func(t *testing.T, rec exported) {
+			t.Helper()
 			attrs := rec.lr.Attributes()
 			id, _ := attrs.Get("elasticsearch.document_id")
 			require.Equal(t, uidOf(rec), id.Str())
@@ -260,6 +261,7 @@ func TestRecipeGatewayAttributes(t *testing.T) {
 			require.Equal(t, "staging", ns.Str())
 		},
 		"splunk-otlp": func(t *testing.T, rec exported) {
+			t.Helper()
 			attrs := rec.lr.Attributes()
 			st, _ := attrs.Get("com.splunk.sourcetype")
 			require.Equal(t, map[string]string{"cyberarkisp": "cyberark:isp:audit", "xsoaraudit": "cortex:xsoar:audit"}[rec.stream], st.Str())
