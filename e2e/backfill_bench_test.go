@@ -33,6 +33,10 @@ type backfillCase struct {
 	records int
 	rps     float64 // the receiver's requests_per_second; 0 turns the client-side limit off
 	json    bool    // the file exporter writes OTLP JSON lines instead of length-prefixed protobuf
+	// processors, when set, is a processors: section whose processors the pipeline runs in order
+	// (BenchmarkRecipeCost); names lists them.
+	processors string
+	names      []string
 }
 
 // backfillCases: records per second against the ideal at 20 ms and 100 ms of API latency, and
@@ -303,7 +307,7 @@ receivers:
     poll_interval: 1m
     requests_per_second: %[3]g
     storage: file_storage
-exporters:
+%[7]sexporters:
   file:
     path: %[4]s
     format: %[6]s
@@ -316,8 +320,9 @@ service:
   pipelines:
     logs:
       receivers: [%[5]s]
+      processors: [%[8]s]
       exporters: [file]
-`, dir, recv, c.rps, out, c.receiver(), c.format())
+`, dir, recv, c.rps, out, c.receiver(), c.format(), c.processors, strings.Join(c.names, ", "))
 }
 
 // recordCounter counts the records in the file exporter's output as it grows, in complete

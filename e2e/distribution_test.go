@@ -30,6 +30,7 @@ func TestDistributionListsItsComponents(t *testing.T) {
 		Receivers  []struct{ Name string } `yaml:"receivers"`
 		Processors []struct{ Name string } `yaml:"processors"`
 		Exporters  []struct{ Name string } `yaml:"exporters"`
+		Connectors []struct{ Name string } `yaml:"connectors"`
 		Extensions []struct{ Name string } `yaml:"extensions"`
 		Providers  []struct {
 			Scheme string `yaml:"scheme"`
@@ -44,9 +45,11 @@ func TestDistributionListsItsComponents(t *testing.T) {
 		return n
 	}
 	assert.ElementsMatch(t, []string{"cyberarkisp", "xsoaraudit", "otlp"}, names(got.Receivers))
-	assert.ElementsMatch(t, []string{"batch", "memory_limiter"}, names(got.Processors))
-	assert.ElementsMatch(t, []string{"debug", "file", "otlp_grpc", "otlp_http"}, names(got.Exporters))
-	assert.ElementsMatch(t, []string{"file_storage", "health_check", "pprof", "zpages"}, names(got.Extensions))
+	assert.ElementsMatch(t, []string{"batch", "memory_limiter", "filter", "transform", "attributes", "resource", "redaction",
+		"groupbyattrs", "delta_to_cumulative"}, names(got.Processors))
+	assert.ElementsMatch(t, []string{"debug", "file", "otlp_grpc", "otlp_http", "kafka", "awss3", "prometheus"}, names(got.Exporters))
+	assert.ElementsMatch(t, []string{"count"}, names(got.Connectors))
+	assert.ElementsMatch(t, []string{"file_storage", "health_check", "pprof", "zpages", "bearertokenauth"}, names(got.Extensions))
 	var schemes []string
 	for _, p := range got.Providers {
 		schemes = append(schemes, p.Scheme)

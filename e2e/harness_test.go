@@ -41,7 +41,11 @@ type collector struct {
 	cfg  string
 	log  string
 	cmd  *exec.Cmd
-	done chan error
+	// env is added to the test's environment: what the configuration reads with ${env:...}.
+	env []string
+	// overrides are more --config sources, merged over cfg.
+	overrides []string
+	done      chan error
 	// exited is the state of the last process that ended: its rusage gives peak RSS and CPU time.
 	exited *os.ProcessState
 }
@@ -60,8 +64,15 @@ func (c *collector) start() {
 	c.t.Helper()
 	logFile, err := os.OpenFile(c.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	require.NoError(c.t, err)
-	c.cmd = exec.Command(collectorBin(c.t), "--config", c.cfg)
+	args := []string{"--config", c.cfg}
+	for _, o := range c.overrides {
+		args = append(args, "--config", o)
+	}
+	c.cmd = exec.Command(collectorBin(c.t), args...)
 	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
+	if c.env != nil {
+		c.cmd.Env = append(os.Environ(), c.env...)
+	}
 	require.NoError(c.t, c.cmd.Start())
 	c.done = make(chan error, 1)
 	cmd := c.cmd

@@ -95,7 +95,7 @@ type caUser struct{ name, id string }
 var (
 	caIdentityUsers = []caUser{
 		{"john.doe@cyberark.cloud.48213", "a3f1c2d4-5b6e-4f70-8a91-b2c3d4e5f601"},
-		{"maria.garcia@cyberark.cloud.48213", "0c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f"},
+		{"maria.garcia@example.com", "0c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f"},
 		{"k.tanaka@cyberark.cloud.48213", "5e4d3c2b-1a09-4f8e-b7d6-c5b4a3928170"},
 		{"svc-otel@cyberark.cloud.48213", "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"},
 		{"ops.admin@cyberark.cloud.48213", "1b2c3d4e-5f60-4718-a293-a4b5c6d7e8f9"},
@@ -103,11 +103,13 @@ var (
 	caVaultUsers = []string{"Administrator", "PVWAGWUser", "john.doe", "maria.garcia", "SYSTEM$", "PasswordManager"}
 	caIPs        = []string{"203.0.113.45", "203.0.113.7", "198.51.100.23", "192.0.2.180", "198.51.100.77", "2001:db8:4f::1a"}
 	caTargets    = []string{"10.0.4.17", "10.0.9.3", "db-prod-01.corp.example", "web-02.corp.example", "127.0.0.1"}
-	caSafes      = []string{"Integration safe", "Linux-Root", "Windows-Admins", "DB-Service-Accounts"}
-	caPlatforms  = []string{"UnixSSH", "WinServerLocal", "WinDomain", "Oracle", "AWSAccessKeys"}
-	caAccounts   = []string{"root", "Administrator", "svc_backup", "oracle", "ec2-user"}
-	caRegions    = []string{"eu-west-2", "us-east-1", "eu-central-1", "ap-northeast-1"}
-	caAgents     = []string{
+	// caSecretCommand is a command line with a password in it, as PSM audits what users type.
+	caSecretCommand = "mysql -u backup --password=Winter2026! -e 'SHOW DATABASES'"
+	caSafes         = []string{"Integration safe", "Linux-Root", "Windows-Admins", "DB-Service-Accounts"}
+	caPlatforms     = []string{"UnixSSH", "WinServerLocal", "WinDomain", "Oracle", "AWSAccessKeys"}
+	caAccounts      = []string{"root", "Administrator", "svc_backup", "oracle", "ec2-user"}
+	caRegions       = []string{"eu-west-2", "us-east-1", "eu-central-1", "ap-northeast-1"}
+	caAgents        = []string{
 		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36",
 		"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_3) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Safari/605.1.15",
 		"python-requests/2.31.0",
@@ -224,7 +226,8 @@ func (g *generator) cyberark(ts int64) record {
 		w.str("accountId", strconv.Itoa(10+g.rng.IntN(40))+"_"+strconv.Itoa(1+g.rng.IntN(9)))
 		w.str("target", target)
 		if t.code == "PAM00411" {
-			w.str("command", g.pick([]string{"sudo systemctl restart nginx", "cat /etc/passwd", "Get-Service"}))
+			// PSM records the command line as typed, a password in it included.
+			w.str("command", g.pick([]string{"sudo systemctl restart nginx", "cat /etc/passwd", "Get-Service", caSecretCommand}))
 		} else {
 			w.str("command", "")
 		}
