@@ -114,8 +114,8 @@ func TestDemoWritesItsFilesForItsUserOnly(t *testing.T) {
 
 // The shipped configuration, delivering to an OTLP/gRPC backend: once every record is delivered
 // and the collector has started again, no e-mail address of the delivered records is left in
-// the storage files, where freed pages of the exporter's queue kept them until the file is
-// compacted.
+// the storage files (an exporter's persistent queue, when one is configured, keeps them in freed
+// pages until the file is compacted; the shipped path has none, and compacts anyway).
 func TestDeliveredRecordsDoNotStayInTheStorage(t *testing.T) {
 	dir := t.TempDir()
 	sim, err := simulator.New(simulator.Options{Seed: 9, CyberArkBackfill: 400, XSOARBackfill: 400, BackfillSpan: time.Hour})
@@ -205,5 +205,5 @@ service:
 		return nil
 	})
 	require.NoError(t, err)
-	assert.GreaterOrEqual(t, files, 3, "the receivers' checkpoints and the exporter's queue")
+	assert.GreaterOrEqual(t, files, 2, "the receivers' checkpoints")
 }

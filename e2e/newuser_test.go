@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -113,7 +114,7 @@ func TestDemoStartsQuietly(t *testing.T) {
 		"${env:XSOAR_API_KEY}", simulator.DefaultXSOARKey,
 		"127.0.0.1:13133", fmt.Sprintf("127.0.0.1:%d", freePort(t)),
 		// The demo's own metrics port may be taken by another collector on this machine.
-		"  telemetry:\n", "  telemetry:\n    metrics: {level: none}\n",
+		"${env:METRICS_PORT:-8888}", strconv.Itoa(freePort(t)),
 	).Replace(string(raw))
 	demo := startCollector(t, dir, "demo", cfg)
 	require.Eventually(t, func() bool { return strings.Count(demo.logs(), `"log records"`) >= 2 }, time.Minute, 100*time.Millisecond, demo.logs())

@@ -16,16 +16,23 @@ import (
 )
 
 // deliveryPaths are the two exporter set-ups deploy/config.yaml chose between: a sending queue
-// on file_storage, or no queue, the export happening inside the receiver's ConsumeLogs. Both
-// retry without end.
+// on file_storage with the exporter retrying without end, or the shipped one: no queue and no
+// exporter retry, the export happening inside the receiver's ConsumeLogs and the receiver
+// retrying the page without end.
 var deliveryPaths = map[string]string{
 	"persistent queue": `
     sending_queue:
       enabled: true
       storage: file_storage
-      batch: {}`,
+      batch: {}
+    retry_on_failure:
+      initial_interval: 200ms
+      max_interval: 1s
+      max_elapsed_time: 0`,
 	"no queue": `
     sending_queue:
+      enabled: false
+    retry_on_failure:
       enabled: false`,
 }
 
@@ -50,11 +57,7 @@ func TestRecipeDeliveryPathOutagesAndRestarts(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t, simulator.Options{CyberArkBackfill: 3000, XSOARBackfill: 1500, BackfillSpan: time.Hour, Rate: 5})
 			exporter := fmt.Sprintf(`  otlp_http:
-    endpoint: http://127.0.0.1:%d%s
-    retry_on_failure:
-      initial_interval: 200ms
-      max_interval: 1s
-      max_elapsed_time: 0`, e.otlp, queue)
+    endpoint: http://127.0.0.1:%d%s`, e.otlp, queue)
 			agent := startCollector(t, e.dir, "agent", e.agentConfig(exporter, ""))
 			start := time.Now()
 			for round := range rounds {
