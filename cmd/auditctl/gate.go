@@ -19,10 +19,10 @@ import (
 // Renamed types keep the names the collector still accepts.
 var distribution = map[string][]string{
 	"receivers":  {"cyberarkisp", "otlp", "xsoaraudit"},
-	"processors": {"batch", "memory_limiter"},
-	"exporters":  {"debug", "file", "otlp", "otlp_grpc", "otlp_http", "otlphttp"},
-	"extensions": {"file_storage", "health_check", "pprof", "zpages"},
-	"connectors": {},
+	"processors": {"attributes", "batch", "delta_to_cumulative", "filter", "groupbyattrs", "memory_limiter", "redaction", "resource", "transform"},
+	"exporters":  {"awss3", "debug", "file", "kafka", "otlp", "otlp_grpc", "otlp_http", "otlphttp", "prometheus"},
+	"extensions": {"bearertokenauth", "file_storage", "health_check", "pprof", "zpages"},
+	"connectors": {"count"},
 }
 
 // pipelineKinds are the sections a pipeline names components of, by the pipeline's key.
