@@ -108,8 +108,11 @@ func (d *drainer) cyberArk(ctx context.Context) error {
 	var tok struct {
 		AccessToken string `json:"access_token"`
 	}
-	if err := json.Unmarshal(d.buf.Bytes(), &tok); err != nil || tok.AccessToken == "" {
-		return fmt.Errorf("token answer: %v", err)
+	if err := json.Unmarshal(d.buf.Bytes(), &tok); err != nil {
+		return fmt.Errorf("token answer: %w", err)
+	}
+	if tok.AccessToken == "" {
+		return errors.New("a token answer without access_token")
 	}
 	h := http.Header{"Authorization": {"Bearer " + tok.AccessToken}, "X-Api-Key": {simulator.DefaultAPIKey}}
 	create := fmt.Sprintf(`{"query":{"pageSize":%d,"filterModel":{"date":{"dateFrom":%q}},"sortModel":[{"field_name":"timestamp","direction":"asc"}]}}`,
@@ -121,8 +124,11 @@ func (d *drainer) cyberArk(ctx context.Context) error {
 	var cr struct {
 		CursorRef string `json:"cursorRef"`
 	}
-	if err := json.Unmarshal(d.buf.Bytes(), &cr); err != nil || cr.CursorRef == "" {
-		return fmt.Errorf("createQuery answer: %v", err)
+	if err := json.Unmarshal(d.buf.Bytes(), &cr); err != nil {
+		return fmt.Errorf("createQuery answer: %w", err)
+	}
+	if cr.CursorRef == "" {
+		return errors.New("a createQuery answer without cursorRef")
 	}
 	uuid, paging := []byte(`"uuid":`), []byte(`"paging":`)
 	for cursor := cr.CursorRef; ; {
