@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -39,18 +40,22 @@ type backfillCase struct {
 	names      []string
 }
 
-// backfillCases: records per second against the ideal at 20 ms and 100 ms of API latency, and
-// peak memory for a 100k and a 1M backlog. The memory runs add no latency and lift XSOAR's rate
-// limit, so that a million records drain in about a minute; what they measure is how memory
-// follows the size of the backlog, not the speed. The agents' audit reports (xsoaraudit with
-// log_type: agents_reports) drain under the same tenant limit as the management log.
+// backfillCases: records per second at 20 ms and 100 ms of API latency, each against the
+// reference drainer run just before it on the same simulator (reference_drainer_test.go), and
+// peak memory for a 100k and a 1M backlog. The Cortex backlogs are smaller than CyberArk's: at
+// requests_per_second 10 both the receiver and the reference read 1,000 records a second, and
+// 30,000 records (300 requests) tell the ratio to a tenth of a percent in 30 s. The memory
+// runs add no latency and lift XSOAR's rate limit, so that a million records drain in about a
+// minute; what they measure is how memory follows the size of the backlog, not the speed, and
+// they have no reference. The agents' audit reports (xsoaraudit with log_type:
+// agents_reports) drain under the same tenant limit as the management log.
 var backfillCases = []backfillCase{
 	{vendor: simulator.CyberArk, latency: 20 * time.Millisecond, records: 200_000},
 	{vendor: simulator.CyberArk, latency: 20 * time.Millisecond, records: 200_000, json: true},
 	{vendor: simulator.CyberArk, latency: 100 * time.Millisecond, records: 200_000},
-	{vendor: simulator.XSOAR, latency: 20 * time.Millisecond, records: 200_000, rps: 10},
-	{vendor: simulator.XSOAR, latency: 100 * time.Millisecond, records: 200_000, rps: 10},
-	{vendor: simulator.XSOARAgents, latency: 20 * time.Millisecond, records: 200_000, rps: 10},
+	{vendor: simulator.XSOAR, latency: 20 * time.Millisecond, records: 30_000, rps: 10},
+	{vendor: simulator.XSOAR, latency: 100 * time.Millisecond, records: 30_000, rps: 10},
+	{vendor: simulator.XSOARAgents, latency: 20 * time.Millisecond, records: 30_000, rps: 10},
 	{vendor: simulator.CyberArk, records: 100_000},
 	{vendor: simulator.CyberArk, records: 1_000_000},
 	{vendor: simulator.XSOAR, records: 100_000},
@@ -112,10 +117,17 @@ func (c backfillCase) idealCalls() int {
 
 // BenchmarkBackfill drains each backlog through the built otelcol-audit into a file exporter,
 // with checkpoints in file_storage (fsync on), and reports what an operator sizing a catch-up
-// wants to know. Run by `make bench`, which needs the binary from `make build`:
+// wants to know. Each run of a case with latency first drains the same backlog with the
+// reference drainer, then with the collector, so that `-count N` interleaves them: reference,
+// collector, reference, collector, and a drift of the machine hits both. Run by `make bench`,
+// which needs the binary from `make build`:
 //
 //	records/s       records delivered per second, first API request to last record on disk
-//	ideal-ratio     records/s over the ideal (page_size / latency, capped by requests_per_second)
+//	ref-records/s   the reference drainer's records per second, first API request to last page read
+//	ref-ratio       records/s over ref-records/s of the same run: what benchtable holds to a target
+//	ref-calls       the reference's data requests, beside calls
+//	ideal-ratio     records/s over the nominal ideal (page_size / latency, capped by
+//	                requests_per_second), for comparison with older runs
 //	api-ms/call     mean time the simulator took per call, arrival to answer handed to the socket:
 //	                the latency plus what the simulator and loopback add, which the ideal ignores
 //	api-busy        share of the drain during which a call was being served: with calls made one
@@ -136,6 +148,11 @@ func BenchmarkBackfill(b *testing.B) {
 				r = runBackfill(b, c)
 			}
 			b.ReportMetric(r.rate, "records/s")
+			if r.ref.records > 0 {
+				b.ReportMetric(r.ref.rate, "ref-records/s")
+				b.ReportMetric(r.rate/r.ref.rate, "ref-ratio")
+				b.ReportMetric(float64(r.ref.calls), "ref-calls")
+			}
 			if ideal := c.idealRate(); ideal > 0 {
 				b.ReportMetric(ideal, "ideal-records/s")
 				b.ReportMetric(r.rate/ideal, "ideal-ratio")
@@ -161,6 +178,14 @@ type backfillResult struct {
 	cpu    time.Duration
 	calls  int64
 	tokens int64
+	ref    referenceResult // zero for a case without latency
+}
+
+// referenceResult is the reference drainer's run of a case.
+type referenceResult struct {
+	records int
+	rate    float64 // records per second
+	calls   int
 }
 
 func runBackfill(b *testing.B, c backfillCase) backfillResult {
@@ -183,12 +208,17 @@ func runBackfill(b *testing.B, c backfillCase) backfillResult {
 	require.NoError(b, err)
 	defer sim.Close()
 	backlogEnd := time.Now()
-	url, tp := serveTapped(b, sim)
 	if c.vendor != simulator.CyberArk {
 		// A backlog is older than settle_delay (5s): xsoaraudit leaves newer records to the
 		// next poll, a minute later, which would be measured as a minute of slowness.
 		time.Sleep(time.Until(backlogEnd.Add(6 * time.Second)))
 	}
+	var ref referenceResult
+	if c.latency > 0 {
+		ref = runReference(b, c, sim)
+	}
+	before := sim.Stats()
+	url, tp := serveTapped(b, sim)
 
 	out := filepath.Join(dir, "records."+c.format())
 	agent := startCollector(b, dir, "agent", backfillConfig(c, dir, url, out))
@@ -208,7 +238,6 @@ func runBackfill(b *testing.B, c backfillCase) backfillResult {
 	require.Zero(b, got.missing, "%s: %v", c.receiver(), got)
 	require.Zero(b, got.dups, "%s: %v", c.receiver(), got)
 
-	st := sim.Stats()
 	elapsed := done.Sub(time.Unix(0, tp.first.Load()))
 	res := backfillResult{
 		rate:   float64(c.records) / elapsed.Seconds(),
@@ -216,7 +245,34 @@ func runBackfill(b *testing.B, c backfillCase) backfillResult {
 		busy:   float64(tp.serving.Load()) / float64(elapsed),
 		maxRSS: hwm,
 		cpu:    time.Duration(syscall.TimevalToNsec(ru.Utime) + syscall.TimevalToNsec(ru.Stime)),
+		ref:    ref,
 	}
+	calls, tokens := vendorCalls(sim.Stats())
+	callsBefore, tokensBefore := vendorCalls(before)
+	res.calls, res.tokens = calls-callsBefore, tokens-tokensBefore
+	return res
+}
+
+// runReference drains the case's backlog with the reference drainer through a tap of its own,
+// and checks that it read every record.
+func runReference(b *testing.B, c backfillCase, sim *simulator.Simulator) referenceResult {
+	b.Helper()
+	url, tp := serveTapped(b, sim)
+	ctx, cancel := context.WithTimeout(b.Context(), 30*time.Minute)
+	defer cancel()
+	d, err := drain(ctx, c, url)
+	require.NoError(b, err, "reference drain of %s", c.receiver())
+	require.Equal(b, c.records, d.records, "reference drain of %s: records read", c.receiver())
+	return referenceResult{
+		records: d.records,
+		rate:    float64(d.records) / d.last.Sub(time.Unix(0, tp.first.Load())).Seconds(),
+		calls:   d.calls,
+	}
+}
+
+// vendorCalls counts the data requests (createQuery, results, management_logs, agents_reports)
+// and the CyberArk token requests a simulator has served.
+func vendorCalls(st simulator.Stats) (calls, tokens int64) {
 	for label, byStatus := range st.Requests {
 		var n int64
 		for _, k := range byStatus {
@@ -224,12 +280,12 @@ func runBackfill(b *testing.B, c backfillCase) backfillResult {
 		}
 		switch label {
 		case "cyberark.createQuery", "cyberark.results", "xsoar.management_logs", "xsoar.agents_reports":
-			res.calls += n
+			calls += n
 		case "cyberark.token":
-			res.tokens += n
+			tokens += n
 		}
 	}
-	return res
+	return calls, tokens
 }
 
 // tap notes, for the vendor requests a simulator serves, when the first one arrived (the start

@@ -1,8 +1,10 @@
 // Command benchtable turns the Go benchmark output of `make bench` into the one table the
 // README's performance section shows: page conversion against json.Unmarshal, backfill
-// throughput against the API's ideal, memory for a small and a large backlog, CPU per million
-// records and API calls, and one collector carrying many tenants. It marks each target met or
-// missed and exits 1 when one is missed.
+// throughput as a ratio to the reference drainer of the same run, memory for a small and a
+// large backlog, CPU per million records and API calls, and one collector carrying many
+// tenants. Every figure of several runs is their median, and the ratios and memory also show
+// their spread (min–max), so that a reader can tell a miss of the code from the machine's
+// noise. It marks each target met or missed and exits 1 when one is missed.
 //
 //	go run ./benchtable ../../_build/bench.txt
 package main
@@ -22,11 +24,10 @@ import (
 	"golang.org/x/perf/benchfmt"
 )
 
-// Targets of issue 7.
+// Targets of issues 7 and 27.
 const (
 	maxConvertRatio = 1.0  // receiver ns/record over json.Unmarshal's
-	minIdealRatio   = 0.95 // records/s over the API's ideal
-	maxMemoryGrowth = 0.10 // peak RSS of a 1M backfill over a 100k one, minus 1
+	maxMemoryGrowth = 0.10 // median peak RSS of a 1M backfill over a 100k one's, minus 1
 	// maxEventsPerPoll is the receivers' default, which the backfills run with.
 	maxEventsPerPoll = 10_000
 )
@@ -56,6 +57,29 @@ func main() {
 
 // samples are the values of one benchmark, by unit, over its runs.
 type samples map[string][]float64
+
+// spread is the least and the greatest value of unit.
+func (s samples) spread(unit string) (lo, hi float64, ok bool) {
+	v := s[unit]
+	if len(v) == 0 {
+		return 0, 0, false
+	}
+	return slices.Min(v), slices.Max(v), true
+}
+
+// summary is unit's median with its spread and the number of runs, e.g. "0.981 (0.975–0.990, 3
+// runs)", or "-" when unit has no value; format prints one value.
+func (s samples) summary(unit, format string) string {
+	m, ok := s.median(unit)
+	if !ok {
+		return "-"
+	}
+	if len(s[unit]) == 1 {
+		return fmt.Sprintf(format+" (1 run)", m)
+	}
+	lo, hi, _ := s.spread(unit)
+	return fmt.Sprintf(format+" ("+format+"–"+format+", %d runs)", m, lo, hi, len(s[unit]))
+}
 
 func (s samples) median(unit string) (float64, bool) {
 	v := slices.Clone(s[unit])
@@ -231,21 +255,25 @@ func (r *results) printBackfill(w io.Writer, mark func(bool) string) {
 	if len(r.backfill) == 0 {
 		return
 	}
-	fmt.Fprintf(w, "\nBackfill through otelcol-audit: simulator -> receiver -> file exporter, checkpoints in file_storage (fsync); target ratio >= %.2f\n\n", minIdealRatio)
-	fmt.Fprintln(w, "| Receiver | Latency | Records | File | Records/s | Ideal records/s | Ratio | Target | API ms/call | API busy | Peak RSS MiB | CPU s per 1M records | API calls (minimum, allowed) | Token requests |")
-	fmt.Fprintln(w, "|---|---|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintf(w, "\nBackfill through otelcol-audit: simulator -> receiver -> file exporter, checkpoints in file_storage (fsync), each run right after the reference drainer on the same backlog; "+
+		"ratio of records/s to the reference's, median (min–max) of the runs; targets: %s\n\n", targetsText())
+	fmt.Fprintln(w, "| Receiver | Latency | Records | File | Records/s | Reference records/s | Ratio to reference | Target | Ideal ratio | API ms/call | API busy | Peak RSS MiB | CPU s per 1M records | API calls (minimum, allowed) | Token requests |")
+	fmt.Fprintln(w, "|---|---|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
 	for _, b := range r.backfill {
 		get := func(unit string) float64 { v, _ := b.s.median(unit); return v }
-		ideal, ratio, target := "-", "-", "-"
-		if v, ok := b.s.median("ideal-records/s"); ok {
-			ideal = fmt.Sprintf("%.0f", v)
-			ratio = fmt.Sprintf("%.3f", get("ideal-ratio"))
-			switch b.file {
-			case "proto":
-				target = mark(get("ideal-ratio") >= minIdealRatio)
-			default: // the JSON file exporter's own cost, for comparison
-				target = "comparison"
+		target := "-"
+		if least, ok := refTarget(b); ok {
+			ratio, measured := b.s.median("ref-ratio")
+			target = mark(measured && ratio >= least)
+			if !measured {
+				target += " (no reference)"
 			}
+		} else if b.file != "proto" && b.latency != "0s" {
+			target = "comparison" // the JSON file exporter's own cost
+		}
+		idealRatio := "-"
+		if v, ok := b.s.median("ideal-ratio"); ok {
+			idealRatio = fmt.Sprintf("%.3f", v)
 		}
 		// One empty probe per poll is allowed beyond the minimum; a poll reads at most
 		// max_events_per_poll records and then continues at once.
@@ -262,9 +290,13 @@ func (r *results) printBackfill(w io.Writer, mark func(bool) string) {
 				tokens += " " + mark(false)
 			}
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %.0f | %s | %s | %s | %.2f | %.3f | %.1f | %.1f | %s | %s |\n",
-			b.receiver, b.latency, thousands(b.records), b.file, get("records/s"), ideal, ratio, target,
-			get("api-ms/call"), get("api-busy"), get("peak-RSS-MiB"), get("CPU-s/Mrecords"), callsCell, tokens)
+		refRate := "-"
+		if v, ok := b.s.median("ref-records/s"); ok {
+			refRate = fmt.Sprintf("%.0f", v)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %.0f | %s | %s | %s | %s | %.2f | %.3f | %.1f | %.1f | %s | %s |\n",
+			b.receiver, b.latency, thousands(b.records), b.file, get("records/s"), refRate, b.s.summary("ref-ratio", "%.3f"), target,
+			idealRatio, get("api-ms/call"), get("api-busy"), get("peak-RSS-MiB"), get("CPU-s/Mrecords"), callsCell, tokens)
 	}
 	var mem bytes.Buffer
 	for _, big := range r.backfill {
@@ -277,17 +309,52 @@ func (r *results) printBackfill(w io.Writer, mark func(bool) string) {
 		if i < 0 {
 			continue
 		}
-		small, _ := r.backfill[i].s.median("peak-RSS-MiB")
-		large, _ := big.s.median("peak-RSS-MiB")
-		growth := large/small - 1
-		fmt.Fprintf(&mem, "| %s | %.1f | %.1f | %+.1f%% | %s |\n", big.receiver, small, large, 100*growth, mark(growth <= maxMemoryGrowth))
+		small := r.backfill[i].s
+		growth := memoryGrowth(small, big.s)
+		fmt.Fprintf(&mem, "| %s | %s | %s | %+.1f%% | %s |\n", big.receiver, small.summary("peak-RSS-MiB", "%.1f"), big.s.summary("peak-RSS-MiB", "%.1f"),
+			100*growth, mark(growth <= maxMemoryGrowth))
 	}
 	if mem.Len() > 0 {
-		fmt.Fprintf(w, "\nPeak resident memory of the collector, 1,000,000 against 100,000 records; target at most %.0f%% more\n\n", 100*maxMemoryGrowth)
-		fmt.Fprintln(w, "| Receiver | 100,000 records MiB | 1,000,000 records MiB | Growth | Target |")
+		fmt.Fprintf(w, "\nPeak resident memory of the collector, 1,000,000 against 100,000 records, median (min–max) of the runs; target: the median at most %.0f%% above\n\n", 100*maxMemoryGrowth)
+		fmt.Fprintln(w, "| Receiver | 100,000 records MiB | 1,000,000 records MiB | Growth of the medians | Target |")
 		fmt.Fprintln(w, "|---|---:|---:|---:|---|")
 		_, _ = mem.WriteTo(w)
 	}
+}
+
+// refTarget is the least ratio of records/s to the reference drainer's that a backfill case
+// must reach, and false for a case that has none: the JSON row, a comparison of the file
+// exporter's formats, and the memory cases without latency (targets of issue 27). CyberArk at
+// 20 ms gets less: a 490 KB page every 20 ms is where the receiver's conversion and delivery
+// compete most with the simulator and the reference for the two cores. Cortex is held to the
+// reference, which keeps the same requests_per_second: 0.97 of its rate-limited ideal, with
+// the simulator's and the loopback's time per call counted, which the nominal ideal ignores.
+func refTarget(b *backfill) (float64, bool) {
+	if b.file != "proto" || b.latency == "0s" || b.latency == "" {
+		return 0, false
+	}
+	switch {
+	case b.receiver == "cyberarkisp" && b.latency == "100ms":
+		return 0.97, true
+	case b.receiver == "cyberarkisp" && b.latency == "20ms":
+		return 0.95, true
+	case strings.HasPrefix(b.receiver, "xsoaraudit"):
+		return 0.97, true
+	}
+	return 0, false
+}
+
+// targetsText says the targets of refTarget in the table's title.
+func targetsText() string {
+	return "cyberarkisp >= 0.97 at 100ms and >= 0.95 at 20ms, xsoaraudit (both log types) >= 0.97"
+}
+
+// memoryGrowth is the median peak RSS of the large backlog over the small one's, minus 1: the
+// medians, so that one run disturbed by the machine moves neither.
+func memoryGrowth(small, large samples) float64 {
+	s, _ := small.median("peak-RSS-MiB")
+	l, _ := large.median("peak-RSS-MiB")
+	return l/s - 1
 }
 
 func thousands(n int) string {
