@@ -123,8 +123,11 @@ func TestReleaseImageDefaults(t *testing.T) {
 
 	out, err := p.cmd("run", "--rm", "--network", "none", image, "validate", "--config", "/etc/otelcol-audit/config.yaml").CombinedOutput()
 	require.Error(t, err, "the default configuration must not start without a tenant")
-	assert.Contains(t, string(out), "exporters::otlp_grpc")
+	// validate reports every audit receiver's missing keys at once, before the collector would
+	// get to the exporter's.
+	assert.Contains(t, string(out), "receivers::cyberarkisp")
 	assert.Contains(t, string(out), "receivers::xsoaraudit")
+	assert.Contains(t, string(out), "client_secret is required")
 }
 
 // The image against the simulator, as a user runs it: host network, the configuration mounted
