@@ -65,6 +65,8 @@ type Poller struct {
 	reader *reader
 	// bound is the open query's upper bound (zero: none); see Bounded.
 	bound time.Time
+	// reopened tells that the open query replaced one that could not go on (see Reopen).
+	reopened bool
 	// live tells that the open query has reached records within the overlap of the vendor's
 	// clock (see checkpoint.Checkpoint.Reread); openedAt is the checkpoint's time when it opened.
 	live     bool
@@ -293,11 +295,15 @@ func (p *Poller) poll(ctx context.Context) (more bool, err error) {
 		if err == nil {
 			err = res.err
 		}
-		if isReopen(err) {
+		if isReopen(err) && !p.reopened {
 			p.logger.Info("The query cannot go on; opening a new one from the checkpoint", zap.Error(err), zap.Time("from", p.cp.From()))
 			p.closeQuery()
+			p.reopened = true
 			return true, nil
 		}
+		// A new query that cannot go on either before its first page waits for the next poll:
+		// reopening again at once would only hammer the API.
+		p.reopened = false
 		if err != nil || res.done {
 			if err == nil {
 				p.goLive() // caught up

@@ -211,3 +211,25 @@ func TestBacklogAfterALiveQueryDoesNotHoldTheWindowBack(t *testing.T) {
 	assert.Zero(t, stored.Reread, "the backlog is past where the last query went live")
 	assert.LessOrEqual(t, len(stored.Recent), 11, "only the IDs within the overlap of the checkpoint")
 }
+
+// A query that cannot go on is replaced at once, but a replacement that cannot go on either
+// before its first page waits for the next poll: a tenant that rejects every cursor is not
+// hammered with new queries.
+func TestQueryThatKeepsFailingToGoOnWaitsForTheNextPoll(t *testing.T) {
+	api := newFakeAPI(10, time.Millisecond)
+	api.add(sec(1), 5)
+	api.fail = func(int) error { return Reopen(errors.New("cursor expired")) }
+	h := newHarness(t, api)
+	set := h.settings()
+	set.PollInterval = 200 * time.Millisecond
+	p, host, logs := h.observed(set, api, &sink{})
+	time.Sleep(500 * time.Millisecond)
+	stop(t, p)
+	api.mu.Lock()
+	opens := len(api.opens)
+	api.mu.Unlock()
+	assert.LessOrEqual(t, opens, 8, "at most two queries per poll interval")
+	assert.GreaterOrEqual(t, opens, 2)
+	assert.Positive(t, logs.FilterMessageSnippet("Polling failed").Len(), "the second failure is an error of the poll")
+	assert.Equal(t, componentstatus.StatusRecoverableError, host.Last().Status())
+}
