@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/secaudit/otelcol-audit/internal/testsupport/logtest"
+	"github.com/secaudit/otelcol-audit/internal/testsupport/simulator"
 	"github.com/secaudit/otelcol-audit/internal/testsupport/statustest"
 	"github.com/secaudit/otelcol-audit/receiver/cyberarkispreceiver/internal/metadata"
 )
@@ -130,3 +131,19 @@ func toString(v any) string {
 }
 
 func fmtAny(v any) string { return fmt.Sprint(v) }
+
+// startSimulator starts sim and returns a configuration pointed at it with its demo credentials.
+func startSimulator(t testing.TB, sim *simulator.Simulator) *Config {
+	t.Helper()
+	url, err := sim.Start()
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, sim.Close()) })
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	cfg.ClientConfig.Endpoint = url
+	cfg.IdentityURL = url
+	cfg.WebAppID = simulator.DefaultWebAppID
+	cfg.ClientID = simulator.DefaultClientID
+	cfg.ClientSecret = simulator.DefaultClientSecret
+	cfg.APIKey = simulator.DefaultAPIKey
+	return cfg
+}

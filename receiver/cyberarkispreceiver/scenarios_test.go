@@ -365,17 +365,7 @@ func TestReceiverPagesToTheEmptyPage(t *testing.T) {
 func TestAgainstSimulator(t *testing.T) {
 	sim, err := simulator.New(simulator.Options{CyberArkBackfill: 2500, BackfillSpan: time.Hour, Seed: 42})
 	require.NoError(t, err)
-	url, err := sim.Start()
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, sim.Close()) })
-
-	cfg := NewFactory().CreateDefaultConfig().(*Config)
-	cfg.ClientConfig.Endpoint = url
-	cfg.IdentityURL = url
-	cfg.WebAppID = simulator.DefaultWebAppID
-	cfg.ClientID = simulator.DefaultClientID
-	cfg.ClientSecret = simulator.DefaultClientSecret
-	cfg.APIKey = simulator.DefaultAPIKey
+	cfg := startSimulator(t, sim)
 	cfg.Poll.StartTime = "2 hours ago"
 	cfg.Poll.PollInterval = 50 * time.Millisecond
 	cfg.Poll.Overlap = 2 * time.Second

@@ -37,17 +37,7 @@ func (r steadyRun) run(t testing.TB) (events int, callsPer1000 float64) {
 		Now: func() time.Time { return time.Now().Add(skew) },
 	})
 	require.NoError(t, err)
-	url, err := sim.Start()
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, sim.Close()) })
-
-	cfg := NewFactory().CreateDefaultConfig().(*Config)
-	cfg.ClientConfig.Endpoint = url
-	cfg.IdentityURL = url
-	cfg.WebAppID = simulator.DefaultWebAppID
-	cfg.ClientID = simulator.DefaultClientID
-	cfg.ClientSecret = simulator.DefaultClientSecret
-	cfg.APIKey = simulator.DefaultAPIKey
+	cfg := startSimulator(t, sim)
 	cfg.Poll.StartTime = "1 minute ago"
 	cfg.Poll.PollInterval = 300 * time.Millisecond
 	if r.pollInterval > 0 {
