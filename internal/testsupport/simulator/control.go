@@ -160,10 +160,22 @@ func (s *Simulator) IDs(v Vendor) ([]string, error) { return s.IDsBetween(v, tim
 // millisecond (to the microsecond for the agents' reports, whose times carry a fraction of a
 // millisecond); a zero bound is open.
 func (s *Simulator) IDsBetween(v Vendor, from, to time.Time) ([]string, error) {
-	if _, err := parseVendor(string(v)); err != nil {
-		return nil, err
-	}
 	var ids []string
+	err := s.between(v, from, to, func(recs []record) {
+		ids = make([]string, 0, len(recs))
+		for i := range recs {
+			ids = append(ids, recs[i].id)
+		}
+	})
+	return ids, err
+}
+
+// between hands fn, under the store's read lock, the records of v with event time in
+// [from, to] (a zero bound is open), oldest first.
+func (s *Simulator) between(v Vendor, from, to time.Time, fn func(recs []record)) error {
+	if _, err := parseVendor(string(v)); err != nil {
+		return err
+	}
 	f := s.feed(v)
 	f.store.read(func(recs []record) {
 		lo, hi := 0, len(recs)
@@ -173,15 +185,11 @@ func (s *Simulator) IDsBetween(v Vendor, from, to time.Time) ([]string, error) {
 		if !to.IsZero() {
 			hi = upperBound(recs, f.ticks(to))
 		}
-		if hi <= lo {
-			return
-		}
-		ids = make([]string, 0, hi-lo)
-		for i := lo; i < hi; i++ {
-			ids = append(ids, recs[i].id)
+		if hi > lo {
+			fn(recs[lo:hi])
 		}
 	})
-	return ids, nil
+	return nil
 }
 
 // Stats is a snapshot of what the simulator has seen and holds.

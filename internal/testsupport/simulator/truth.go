@@ -12,22 +12,11 @@ type Record struct {
 // them, with their JSON: the ground truth of a test that checks what a pipeline did to each
 // record's fields, not only that it arrived. The JSON is a copy.
 func (s *Simulator) RecordsBetween(v Vendor, from, to time.Time) ([]Record, error) {
-	if _, err := parseVendor(string(v)); err != nil {
-		return nil, err
-	}
 	var out []Record
-	f := s.feed(v)
-	f.store.read(func(recs []record) {
-		lo, hi := 0, len(recs)
-		if !from.IsZero() {
-			lo = lowerBound(recs, f.ticks(from))
-		}
-		if !to.IsZero() {
-			hi = upperBound(recs, f.ticks(to))
-		}
-		for i := lo; i < hi; i++ {
+	err := s.between(v, from, to, func(recs []record) {
+		for i := range recs {
 			out = append(out, Record{ID: recs[i].id, JSON: append([]byte(nil), recs[i].raw...)})
 		}
 	})
-	return out, nil
+	return out, err
 }
